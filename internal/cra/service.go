@@ -1,0 +1,94 @@
+package cra
+
+import (
+	"context"
+	"time"
+)
+
+// The service interfaces are the use cases of cyra. package service
+// implements them (authorization lives there); the api, ui and cli packages
+// call them.
+
+// ClientInfo describes the client of a request, for throttling and audit.
+type ClientInfo struct {
+	IP        string
+	UserAgent string
+}
+
+// SetupForm is what the first-run setup page submits.
+type SetupForm struct {
+	Token        string
+	Organisation Organisation
+	Admin        NewUser
+}
+
+// AuthService signs people in and resolves credentials to actors.
+type AuthService interface {
+	// SetupRequired reports whether no user exists yet.
+	SetupRequired(ctx context.Context) (bool, error)
+	// IssueSetupToken creates a new one-time setup token, invalidating
+	// earlier ones. It fails with ECONFLICT once a user exists.
+	IssueSetupToken(ctx context.Context) (secret string, expiresAt time.Time, err error)
+	// CheckSetupToken returns nil if the token can still complete setup.
+	CheckSetupToken(ctx context.Context, secret string) error
+	// CompleteSetup creates the organisation and first administrator and
+	// signs them in, returning the new session's secret.
+	CompleteSetup(ctx context.Context, f SetupForm, c ClientInfo) (*User, string, error)
+	// Login checks a password and returns a new session's secret.
+	Login(ctx context.Context, email, password string, c ClientInfo) (*User, string, error)
+	// Logout ends the session with this secret.
+	Logout(ctx context.Context, sessionSecret string) error
+	// AuthenticateSession resolves a session cookie.
+	AuthenticateSession(ctx context.Context, secret string) (*Actor, error)
+	// AuthenticateToken resolves an API token.
+	AuthenticateToken(ctx context.Context, secret string) (*Actor, error)
+	// ChangePassword changes the caller's password and ends their other sessions.
+	ChangePassword(ctx context.Context, current, next string) error
+}
+
+// UserService manages accounts.
+type UserService interface {
+	Me(ctx context.Context) (*User, error)
+	ListUsers(ctx context.Context, f UserFilter) ([]*User, error)
+	GetUser(ctx context.Context, id int64) (*User, error)
+	CreateUser(ctx context.Context, n NewUser) (*User, error)
+	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
+}
+
+// TokenService manages API tokens.
+type TokenService interface {
+	// ListTokens lists the caller's tokens, or everyone's when all is set
+	// (which needs PermTokensService).
+	ListTokens(ctx context.Context, all bool) ([]*APIToken, error)
+	CreateToken(ctx context.Context, n NewToken) (*CreatedToken, error)
+	RevokeToken(ctx context.Context, id int64) error
+}
+
+// OrganisationService reads and changes the organisation.
+type OrganisationService interface {
+	GetOrganisation(ctx context.Context) (*Organisation, error)
+	UpdateOrganisation(ctx context.Context, o Organisation) (*Organisation, error)
+}
+
+// AuditService reads and verifies the audit log.
+type AuditService interface {
+	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	VerifyAudit(ctx context.Context) (*AuditVerification, error)
+}
+
+// Services bundles the services the transports need. It is a plain
+// parameter object built in package cli, not a service locator: each
+// handler takes only the service it uses.
+type Services struct {
+	Auth         AuthService
+	Users        UserService
+	Tokens       TokenService
+	Organisation OrganisationService
+	Audit        AuditService
+}
+
+// ReadinessChecker reports whether the instance can serve requests:
+// database reachable and schema current.
+type ReadinessChecker interface {
+	Ready(ctx context.Context) error
+}

@@ -1,0 +1,113 @@
+package cra
+
+import (
+	"context"
+	"time"
+)
+
+// The store interfaces are what the service layer needs from persistence.
+// package sqlstore implements all of them on SQLite and PostgreSQL. Every
+// method that changes state takes the AuditRecord of that change and
+// appends it to the audit log in the same transaction, so a change and its
+// audit entry are never separated.
+
+// UserStore persists users.
+type UserStore interface {
+	// CreateUser inserts u and sets its ID. passwordHash is "" for service
+	// accounts. Returns ECONFLICT when the e-mail is taken.
+	CreateUser(ctx context.Context, u *User, passwordHash string, rec AuditRecord) error
+	FindUserByID(ctx context.Context, id int64) (*User, error)
+	FindUserByEmail(ctx context.Context, email string) (*User, error)
+	FindUsers(ctx context.Context, f UserFilter) ([]*User, error)
+	CountUsers(ctx context.Context) (int, error)
+	// UpdateUser loads the user in a transaction, lets fn change it and
+	// return the audit record, and writes it back. It refuses (ECONFLICT) a
+	// change that would leave no active administrator.
+	UpdateUser(ctx context.Context, id int64, fn func(u *User) (AuditRecord, error)) (*User, error)
+	// PasswordHash returns the user with this e-mail and their password hash.
+	PasswordHash(ctx context.Context, email string) (*User, string, error)
+	// SetPassword replaces a user's password hash and ends all their
+	// sessions except keepSessionID (0 ends them all).
+	SetPassword(ctx context.Context, userID int64, hash string, keepSessionID int64, rec AuditRecord) error
+}
+
+// SessionStore persists browser sessions.
+type SessionStore interface {
+	// CreateSession inserts s, sets its ID and the user's last login time.
+	CreateSession(ctx context.Context, s *Session, secretHash string, rec AuditRecord) error
+	// FindSession returns the session with this secret hash and its user.
+	FindSession(ctx context.Context, secretHash string) (*Session, *User, error)
+	TouchSession(ctx context.Context, id int64, at time.Time) error
+	// DeleteSession ends a session; rec is nil when the end needs no audit
+	// entry (expiry).
+	DeleteSession(ctx context.Context, id int64, rec *AuditRecord) error
+	// DeleteExpiredSessions removes sessions idle since before idleBefore or
+	// past their absolute expiry at now.
+	DeleteExpiredSessions(ctx context.Context, idleBefore, now time.Time) (int64, error)
+}
+
+// TokenFilter selects API tokens.
+type TokenFilter struct {
+	ID     *int64
+	UserID *int64
+}
+
+// TokenStore persists API tokens.
+type TokenStore interface {
+	CreateToken(ctx context.Context, t *APIToken, secretHash string, rec AuditRecord) error
+	// FindTokenByHash returns the token with this secret hash and its owner.
+	FindTokenByHash(ctx context.Context, secretHash string) (*APIToken, *User, error)
+	FindTokens(ctx context.Context, f TokenFilter) ([]*APIToken, error)
+	RevokeToken(ctx context.Context, id int64, at time.Time, rec AuditRecord) error
+	TouchToken(ctx context.Context, id int64, at time.Time) error
+}
+
+// OrganisationStore persists the instance's organisation.
+type OrganisationStore interface {
+	// FindOrganisation returns ENOTFOUND before setup.
+	FindOrganisation(ctx context.Context) (*Organisation, error)
+	SaveOrganisation(ctx context.Context, o *Organisation, rec AuditRecord) error
+}
+
+// Setup is everything the first-run setup creates, in one transaction.
+type Setup struct {
+	TokenHash    string
+	At           time.Time
+	Organisation Organisation
+	Admin        User
+	PasswordHash string
+	// The audit records of the three changes: the token consumed, the
+	// administrator created (its ObjectID is filled in) and the
+	// organisation saved.
+	SetupRecord, AdminRecord, OrganisationRecord AuditRecord
+}
+
+// SetupStore persists the one-time setup token and completes setup.
+type SetupStore interface {
+	// IssueSetupToken invalidates unused setup tokens and stores a new one.
+	IssueSetupToken(ctx context.Context, secretHash string, expiresAt time.Time, rec AuditRecord) error
+	// SetupTokenUsable returns nil when a token with this hash exists, is
+	// unused and unexpired at now, and no user exists yet.
+	SetupTokenUsable(ctx context.Context, secretHash string, now time.Time) error
+	// CompleteSetup consumes the token and creates the organisation and the
+	// first administrator, or changes nothing.
+	CompleteSetup(ctx context.Context, s *Setup) error
+}
+
+// AuditStore reads the audit log and appends stand-alone entries.
+type AuditStore interface {
+	AppendAudit(ctx context.Context, rec AuditRecord) error
+	FindAuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	// WalkAudit calls fn for every entry in sequence order.
+	WalkAudit(ctx context.Context, fn func(AuditEntry) error) error
+}
+
+// Store is every store interface; package sqlstore implements it.
+type Store interface {
+	UserStore
+	SessionStore
+	TokenStore
+	OrganisationStore
+	SetupStore
+	AuditStore
+}

@@ -1,0 +1,44 @@
+package sqlstore
+
+import (
+	"context"
+
+	"cyra/internal/cra"
+)
+
+// FindOrganisation returns the organisation, ENOTFOUND before setup.
+func (db *DB) FindOrganisation(ctx context.Context) (*cra.Organisation, error) {
+	var o cra.Organisation
+	err := db.view(ctx, func(tx *Tx) error {
+		var updated scanTime
+		err := tx.queryRow(ctx, `SELECT legal_name, postal_address, contact_email, website, member_state, updated_at FROM organisation WHERE id = 1`).
+			Scan(&o.LegalName, &o.PostalAddress, &o.ContactEmail, &o.Website, &o.MemberState, &updated)
+		o.UpdatedAt = updated.T
+		return notFound(err, "The organisation has not been set up yet.")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// SaveOrganisation creates or replaces the organisation.
+func (db *DB) SaveOrganisation(ctx context.Context, o *cra.Organisation, rec cra.AuditRecord) error {
+	return db.update(ctx, func(tx *Tx) error { return db.saveOrganisation(ctx, tx, o, rec) })
+}
+
+func (db *DB) saveOrganisation(ctx context.Context, tx *Tx, o *cra.Organisation, rec cra.AuditRecord) error {
+	if o.UpdatedAt.IsZero() {
+		o.UpdatedAt = db.now().UTC()
+	}
+	_, err := tx.exec(ctx, `INSERT INTO organisation (id, legal_name, postal_address, contact_email, website, member_state, updated_at)
+		VALUES (1, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET legal_name = excluded.legal_name, postal_address = excluded.postal_address,
+			contact_email = excluded.contact_email, website = excluded.website, member_state = excluded.member_state,
+			updated_at = excluded.updated_at`,
+		o.LegalName, o.PostalAddress, o.ContactEmail, o.Website, o.MemberState, dbTime(o.UpdatedAt))
+	if err != nil {
+		return err
+	}
+	return db.appendAudit(ctx, tx, rec)
+}
