@@ -36,10 +36,41 @@ func isCommonPassword(s string) bool {
 	return ok
 }
 
+// sequences are character orders people walk along when they pick a weak
+// password: digits, the alphabet and the QWERTY rows (row by row).
+var sequences = []string{"0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm", "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p"}
+
+// sequenceBreaks counts the adjacent character pairs that neither repeat a
+// character nor step along a sequence (either way, wrapping around).
+// "123456789012" and "qwertyuiopasdf" have none; "abcdef123456" has one.
+func sequenceBreaks(s string) int {
+	breaks := 0
+	for i := 1; i < len(s); i++ {
+		a, b := s[i-1], s[i]
+		if a == b {
+			continue
+		}
+		step := false
+		for _, seq := range sequences {
+			ia, ib := strings.IndexByte(seq, a), strings.IndexByte(seq, b)
+			n := len(seq)
+			if ia >= 0 && ib >= 0 && ((ia+1)%n == ib || (ib+1)%n == ia) {
+				step = true
+				break
+			}
+		}
+		if !step {
+			breaks++
+		}
+	}
+	return breaks
+}
+
 // CheckPassword applies the password policy and returns a problem for the
 // user, or "" when the password is acceptable. A password is refused when it
 // is shorter than MinPasswordLength characters, longer than
-// MaxPasswordLength, contains the account's e-mail name, or is built from a
+// MaxPasswordLength, contains the account's e-mail name, is mostly a
+// keyboard or alphabet sequence ("1qaz2wsx3edc4rfv"), or is built from a
 // common password: the password itself, a common password followed only by
 // digits and punctuation ("password2024!"), or a common password repeated
 // ("qwertyqwerty"). The list is the 30,000-entry zxcvbn list, compared
@@ -64,6 +95,9 @@ func CheckPassword(pw, email string) string {
 	})
 	if len(base) >= 4 && isCommonPassword(base) {
 		return "This password is a common password with digits or symbols added; choose another."
+	}
+	if sequenceBreaks(lower) <= 2 {
+		return "This password is a keyboard or alphabet sequence; choose another."
 	}
 	for k := 1; k <= len(lower)/2; k++ {
 		if len(lower)%k == 0 && strings.Repeat(lower[:k], len(lower)/k) == lower && (k < 4 || isCommonPassword(lower[:k])) {

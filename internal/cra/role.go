@@ -68,7 +68,7 @@ const (
 
 // RolePermissions is the authorization matrix. Admin holds every
 // permission. The security officer owns the products and their reporting,
-// and can read the audit log that evidences it. A member works on products
+// and can read the team and the audit log that evidences its work. A member works on products
 // but cannot submit Art. 14 reports. The auditor reads everything, changes
 // nothing.
 var RolePermissions = map[Role][]Permission{
@@ -77,7 +77,7 @@ var RolePermissions = map[Role][]Permission{
 		PermAuditRead, PermProductsRead, PermProductsWrite, PermTriage, PermReportsSubmit, PermSettingsWrite,
 	},
 	RoleSecurityOfficer: {
-		PermOrgRead, PermTokensOwn, PermAuditRead, PermProductsRead, PermProductsWrite, PermTriage, PermReportsSubmit,
+		PermOrgRead, PermUsersRead, PermTokensOwn, PermAuditRead, PermProductsRead, PermProductsWrite, PermTriage, PermReportsSubmit,
 	},
 	RoleMember: {
 		PermOrgRead, PermTokensOwn, PermProductsRead, PermProductsWrite, PermTriage,

@@ -1,0 +1,48 @@
+package service
+
+import (
+	"context"
+
+	"cyra/internal/cra"
+)
+
+// OrganisationService implements cra.OrganisationService.
+type OrganisationService struct{ *deps }
+
+var _ cra.OrganisationService = (*OrganisationService)(nil)
+
+func orgSummary(o *cra.Organisation) map[string]any {
+	return map[string]any{"legal_name": o.LegalName, "postal_address": o.PostalAddress, "contact_email": o.ContactEmail,
+		"website": o.Website, "member_state": o.MemberState}
+}
+
+// GetOrganisation returns the organisation.
+func (s *OrganisationService) GetOrganisation(ctx context.Context) (*cra.Organisation, error) {
+	if err := cra.Authorize(ctx, cra.PermOrgRead); err != nil {
+		return nil, err
+	}
+	return s.store.FindOrganisation(ctx)
+}
+
+// UpdateOrganisation replaces the organisation's details.
+func (s *OrganisationService) UpdateOrganisation(ctx context.Context, o cra.Organisation) (*cra.Organisation, error) {
+	if err := cra.Authorize(ctx, cra.PermOrgWrite); err != nil {
+		return nil, err
+	}
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	before := map[string]any{}
+	action := "organisation.create"
+	if cur, err := s.store.FindOrganisation(ctx); err == nil {
+		before, action = orgSummary(cur), "organisation.update"
+	} else if cra.ErrorCode(err) != cra.ENOTFOUND {
+		return nil, err
+	}
+	b, a := diff(before, orgSummary(&o))
+	o.UpdatedAt = s.now().UTC()
+	if err := s.store.SaveOrganisation(ctx, &o, s.record(cra.ActorFrom(ctx), action, "organisation", "1", b, a)); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}

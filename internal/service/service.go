@@ -1,0 +1,67 @@
+// Package service implements cyra's use cases (the cra service
+// interfaces) on top of the cra store interfaces. Authorization lives here:
+// every exported method checks the context's actor before it does anything
+// else, so the HTTP API, the web UI and the CLI share one set of rules.
+package service
+
+import (
+	"log/slog"
+	"time"
+
+	"cyra/internal/cra"
+)
+
+// Options configure the services.
+type Options struct {
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Sessions sets session lifetimes (default cra.DefaultSessionPolicy).
+	Sessions cra.SessionPolicy
+	// Logger receives security events such as failed sign-ins.
+	Logger *slog.Logger
+}
+
+type deps struct {
+	store  cra.Store
+	now    func() time.Time
+	logger *slog.Logger
+}
+
+// New returns the services backed by store.
+func New(store cra.Store, o Options) cra.Services {
+	d := &deps{store: store, now: o.Now, logger: o.Logger}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	if d.logger == nil {
+		d.logger = slog.New(slog.DiscardHandler)
+	}
+	policy := o.Sessions
+	if policy.Idle <= 0 || policy.Absolute <= 0 {
+		policy = cra.DefaultSessionPolicy
+	}
+	return cra.Services{
+		Auth:         &AuthService{deps: d, policy: policy, throttle: newThrottle()},
+		Users:        &UserService{deps: d},
+		Tokens:       &TokenService{deps: d},
+		Organisation: &OrganisationService{deps: d},
+		Audit:        &AuditService{deps: d},
+	}
+}
+
+// record builds the audit record of an action by the context's actor.
+func (d *deps) record(a *cra.Actor, action, objType, objID string, before, after map[string]any) cra.AuditRecord {
+	return cra.NewAuditRecord(a, d.now(), action, objType, objID, before, after)
+}
+
+// diff returns the entries of before and after that differ, so an audit
+// entry of an update shows what changed and nothing else.
+func diff(before, after map[string]any) (map[string]any, map[string]any) {
+	b, a := map[string]any{}, map[string]any{}
+	for k, v := range after {
+		if before[k] != v {
+			b[k], a[k] = before[k], v
+		}
+	}
+	return b, a
+}
