@@ -19,15 +19,15 @@ func TestCheckPassword(t *testing.T) {
 		{"short", "", false},
 		{"elevenchars", "", false},
 		{"twelve chars", "", true},
-		{"password1234", "", false},         // common word plus digits
-		{"Password2024!", "", false},        // case-insensitive, digits and symbols
-		{"1qaz2wsx3edc", "", false},         // in the list
-		{"123456789012", "", false},         // digit run wrapping round
-		{"qwertyuiopasdf", "", false},       // keyboard rows
-		{"abcdef123456", "", false},         // two sequences
-		{"monkeymonkey", "", false},         // a common word repeated
-		{"aaaaaaaaaaaa", "", false},         // one character
-		{"xyzxyzxyzxyz", "", false},         // short unit repeated
+		{"password1234", "", false},   // common word plus digits
+		{"Password2024!", "", false},  // case-insensitive, digits and symbols
+		{"1qaz2wsx3edc", "", false},   // in the list
+		{"123456789012", "", false},   // digit run wrapping round
+		{"qwertyuiopasdf", "", false}, // keyboard rows
+		{"abcdef123456", "", false},   // two sequences
+		{"monkeymonkey", "", false},   // a common word repeated
+		{"aaaaaaaaaaaa", "", false},   // one character
+		{"xyzxyzxyzxyz", "", false},   // short unit repeated
 		{"ada.lovelace.1815", "ada.lovelace@example.com", false},
 		{"lovelace-engine-1843", "ada@example.com", true}, // short local parts are not checked
 		{string(make([]byte, 257)), "", false},
