@@ -44,6 +44,8 @@ type AuthService interface {
 	AuthenticateToken(ctx context.Context, secret string) (*Actor, error)
 	// ChangePassword changes the caller's password and ends their other sessions.
 	ChangePassword(ctx context.Context, current, next string) error
+	// PurgeSessions deletes ended sessions (cyra itself calls it).
+	PurgeSessions(ctx context.Context) (int64, error)
 }
 
 // UserService manages accounts.

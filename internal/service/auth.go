@@ -258,6 +258,15 @@ func (s *AuthService) ChangePassword(ctx context.Context, current, next string) 
 	return s.store.SetPassword(ctx, u.ID, newHash, a.SessionID, rec)
 }
 
+// PurgeSessions deletes sessions past their idle or absolute limit.
+func (s *AuthService) PurgeSessions(ctx context.Context) (int64, error) {
+	if a := cra.ActorFrom(ctx); a == nil || a.Kind != cra.ActorSystem {
+		return 0, cra.Errorf(cra.EFORBIDDEN, "Only cyra itself purges sessions.")
+	}
+	now := s.now()
+	return s.store.DeleteExpiredSessions(ctx, now.Add(-s.policy.Idle), now)
+}
+
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s

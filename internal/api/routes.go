@@ -1,0 +1,163 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"cyra/internal/cra"
+	"cyra/internal/httpx"
+)
+
+// Route is one endpoint of the API.
+type Route struct {
+	Method  string // "" for the catch-all
+	Path    string // a ServeMux path pattern
+	Summary string
+	// Public endpoints need no credentials.
+	Public  bool
+	Handler http.Handler
+}
+
+// Pattern is the route's ServeMux pattern, e.g. "GET /api/v1/users".
+func (r Route) Pattern() string {
+	if r.Method == "" {
+		return r.Path
+	}
+	return r.Method + " " + r.Path
+}
+
+// Deps are what the API needs.
+type Deps struct {
+	Services cra.Services
+	Logger   *slog.Logger
+	Now      func() time.Time
+	// SessionCookie, when set, lets a signed-in browser read (GET) the API
+	// with its session. Writes always need an API token, so the API has no
+	// CSRF surface.
+	SessionCookie string
+}
+
+// Routes returns every endpoint, each wrapped with authentication. This is
+// the whole API surface; the OpenAPI document is checked against it.
+func Routes(d Deps) []Route {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := d.Services
+	routes := []Route{
+		{Method: "GET", Path: Prefix + "/openapi.json", Summary: "This API's OpenAPI 3.1 description", Public: true, Handler: openAPIHandler()},
+		{Method: "GET", Path: Prefix + "/me", Summary: "The caller's account", Handler: serve(d.Logger, handleMe(s.Users))},
+		{Method: "POST", Path: Prefix + "/me/password", Summary: "Change the caller's password", Handler: serve(d.Logger, handleChangePassword(s.Auth))},
+		{Method: "GET", Path: Prefix + "/organisation", Summary: "The organisation", Handler: serve(d.Logger, handleGetOrganisation(s.Organisation))},
+		{Method: "PUT", Path: Prefix + "/organisation", Summary: "Replace the organisation's details", Handler: serve(d.Logger, handlePutOrganisation(s.Organisation))},
+		{Method: "GET", Path: Prefix + "/users", Summary: "List users", Handler: serve(d.Logger, handleListUsers(s.Users))},
+		{Method: "POST", Path: Prefix + "/users", Summary: "Create a user or service account", Handler: serve(d.Logger, handleCreateUser(s.Users))},
+		{Method: "GET", Path: Prefix + "/users/{id}", Summary: "One user", Handler: serve(d.Logger, handleGetUser(s.Users))},
+		{Method: "PATCH", Path: Prefix + "/users/{id}", Summary: "Change a user's name, role or disabled state", Handler: serve(d.Logger, handleUpdateUser(s.Users))},
+		{Method: "GET", Path: Prefix + "/tokens", Summary: "List API tokens", Handler: serve(d.Logger, handleListTokens(s.Tokens, d.Now))},
+		{Method: "POST", Path: Prefix + "/tokens", Summary: "Create an API token", Handler: serve(d.Logger, handleCreateToken(s.Tokens, d.Now))},
+		{Method: "DELETE", Path: Prefix + "/tokens/{id}", Summary: "Revoke an API token", Handler: serve(d.Logger, handleRevokeToken(s.Tokens))},
+		{Method: "GET", Path: Prefix + "/audit", Summary: "Audit log entries, newest first", Handler: serve(d.Logger, handleListAudit(s.Audit))},
+		{Method: "GET", Path: Prefix + "/audit/verify", Summary: "Verify the audit log's hash chain", Handler: serve(d.Logger, handleVerifyAudit(s.Audit))},
+	}
+	routes = append(routes, Route{Path: Prefix + "/", Summary: "Unknown endpoints", Public: true, Handler: notFoundOrMethod(d.Logger, routes)})
+	for i := range routes {
+		if !routes[i].Public {
+			routes[i].Handler = authenticate(d, routes[i].Handler)
+		}
+		routes[i].Handler = limitBody(routes[i].Handler)
+	}
+	return routes
+}
+
+// Register adds the routes to a mux.
+func Register(mux *http.ServeMux, routes []Route) {
+	for _, r := range routes {
+		mux.Handle(r.Pattern(), r.Handler)
+	}
+}
+
+// authenticate resolves the caller: an API token from the Authorization
+// header, or for GET requests a browser session. A request without
+// credentials proceeds anonymously and the service refuses what needs an
+// actor; bad credentials are refused here.
+func authenticate(d Deps, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		var actor *cra.Actor
+		var err error
+		if h := r.Header.Get("Authorization"); h != "" {
+			scheme, tok, ok := strings.Cut(h, " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+				httpx.Error(w, r, d.Logger, cra.Errorf(cra.EUNAUTHORIZED, "Send the API token as Authorization: Bearer <token>."))
+				return
+			}
+			actor, err = d.Services.Auth.AuthenticateToken(ctx, strings.TrimSpace(tok))
+		} else if c, cerr := r.Cookie(d.SessionCookie); d.SessionCookie != "" && cerr == nil {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				httpx.Error(w, r, d.Logger, cra.Errorf(cra.EUNAUTHORIZED, "API writes need an API token (Authorization: Bearer <token>); a browser session can only read."))
+				return
+			}
+			actor, err = d.Services.Auth.AuthenticateSession(ctx, c.Value)
+		}
+		if err != nil {
+			httpx.Error(w, r, d.Logger, err)
+			return
+		}
+		if actor != nil {
+			ctx = cra.WithActor(ctx, actor)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// limitBody bounds every API request body.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, httpx.MaxJSONBody)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// notFoundOrMethod answers requests no route matched: 405 with Allow when
+// the path exists under other methods, 404 otherwise, both as JSON.
+func notFoundOrMethod(logger *slog.Logger, routes []Route) http.Handler {
+	paths := http.NewServeMux()
+	allow := map[string][]string{}
+	for _, rt := range routes {
+		if _, ok := allow[rt.Path]; !ok {
+			path := rt.Path
+			paths.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+				*r.Context().Value(allowKey{}).(*string) = path
+			})
+		}
+		allow[rt.Path] = append(allow[rt.Path], rt.Method)
+	}
+	return serve(logger, func(w http.ResponseWriter, r *http.Request) error {
+		var matched string
+		probe := r.Clone(context.WithValue(r.Context(), allowKey{}, &matched))
+		paths.ServeHTTP(discard{}, probe)
+		if methods := allow[matched]; matched != "" {
+			w.Header().Set("Allow", strings.Join(methods, ", "))
+			httpx.JSON(w, http.StatusMethodNotAllowed, httpx.ErrorBody{Error: httpx.ErrorDetail{Code: "method_not_allowed",
+				Message: "Method " + r.Method + " is not allowed on " + r.URL.Path + "; use " + strings.Join(methods, " or ") + "."}})
+			return nil
+		}
+		return handleNotFound()(w, r)
+	})
+}
+
+type allowKey struct{}
+
+// discard is a ResponseWriter for the probe mux.
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"net/http"
+	"strings"
+
+	"cyra/internal/cra"
+)
+
+// setupData is the setup page's form state.
+type setupData struct {
+	Token string
+	Form  cra.SetupForm
+}
+
+func (u *UI) setupForm(w http.ResponseWriter, r *http.Request) error {
+	tok := r.URL.Query().Get("token")
+	if tok == "" {
+		return cra.Errorf(cra.ENOTFOUND, "Open the setup link that cyra serve printed when it started; it contains the one-time token.")
+	}
+	if err := u.Services.Auth.CheckSetupToken(r.Context(), tok); err != nil {
+		return err
+	}
+	u.render(w, r, http.StatusOK, "setup", &Page{Title: "Set up cyra", Data: setupData{Token: tok}})
+	return nil
+}
+
+func (u *UI) setupSubmit(w http.ResponseWriter, r *http.Request) error {
+	f := cra.SetupForm{
+		Token: r.PostFormValue("token"),
+		Organisation: cra.Organisation{
+			LegalName: r.PostFormValue("legal_name"), PostalAddress: r.PostFormValue("postal_address"),
+			ContactEmail: r.PostFormValue("contact_email"), Website: r.PostFormValue("website"), MemberState: r.PostFormValue("member_state"),
+		},
+		Admin: cra.NewUser{Email: r.PostFormValue("admin_email"), Name: r.PostFormValue("admin_name"), Password: r.PostFormValue("admin_password")},
+	}
+	if f.Admin.Password != r.PostFormValue("admin_password_confirm") {
+		return u.formError(w, r, cra.Invalid(map[string]string{"admin_password_confirm": "The passwords do not match."}), "setup",
+			&Page{Title: "Set up cyra", Data: setupData{Token: f.Token, Form: f}})
+	}
+	_, sess, err := u.Services.Auth.CompleteSetup(r.Context(), f, clientInfo(r, u.ProxyHeader))
+	if err != nil {
+		if code := cra.ErrorCode(err); code == cra.EINVALID {
+			f.Admin.Password = ""
+			return u.formError(w, r, err, "setup", &Page{Title: "Set up cyra", Data: setupData{Token: f.Token, Form: f}})
+		}
+		return err
+	}
+	u.setSession(w, sess)
+	http.Redirect(w, r, "/?done=setup", http.StatusSeeOther)
+	return nil
+}
+
+func (u *UI) setSession(w http.ResponseWriter, secret string) {
+	u.Cookies.Set(w, u.Cookies.Session, secret, int(u.SessionMaxAge.Seconds()))
+}
+
+// loginData is the sign-in page's state.
+type loginData struct {
+	Email         string
+	Next          string
+	SetupRequired bool
+}
+
+func (u *UI) loginForm(w http.ResponseWriter, r *http.Request) error {
+	next := localPath(r.URL.Query().Get("next"))
+	if cra.ActorFrom(r.Context()) != nil {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return nil
+	}
+	setup, err := u.Services.Auth.SetupRequired(r.Context())
+	if err != nil {
+		return err
+	}
+	u.render(w, r, http.StatusOK, "login", &Page{Title: "Sign in", Data: loginData{Next: next, SetupRequired: setup}})
+	return nil
+}
+
+func (u *UI) loginSubmit(w http.ResponseWriter, r *http.Request) error {
+	email, next := strings.TrimSpace(r.PostFormValue("email")), localPath(r.PostFormValue("next"))
+	_, sess, err := u.Services.Auth.Login(r.Context(), email, r.PostFormValue("password"), clientInfo(r, u.ProxyHeader))
+	if err != nil {
+		return u.formError(w, r, err, "login", &Page{Title: "Sign in", Data: loginData{Email: email, Next: next}})
+	}
+	u.setSession(w, sess)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (u *UI) logout(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(u.Cookies.Session); err == nil {
+		if err := u.Services.Auth.Logout(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	u.Cookies.Set(w, u.Cookies.Session, "", -1)
+	http.Redirect(w, r, "/login?done=logout", http.StatusSeeOther)
+	return nil
+}
+
+// sections are the product areas of the navigation, with what each will
+// hold; they fill in as the features land.
+var sections = map[string]struct{ Title, Text string }{
+	"products":        {"Products", "Your products with digital elements, their releases, CRA scope, risk class, conformity route and support period (Art. 13, Annex III/IV)."},
+	"vulnerabilities": {"Vulnerabilities", "Findings matched from OSV, NVD, CISA KEV, ENISA EUVD and EPSS against every release on the market, with triage (Annex I Part II)."},
+	"reports":         {"Reports", "Art. 14 cases for actively exploited vulnerabilities and severe incidents, with their 24 h, 72 h and final-report clocks."},
+	"compliance":      {"Compliance", "Technical documentation (Annex VII), EU declaration of conformity (Annex V) and user information (Annex II)."},
+}
+
+func (u *UI) section(name string) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := requireActor(r); err != nil {
+			return err
+		}
+		s := sections[name]
+		u.render(w, r, http.StatusOK, "section", &Page{Title: s.Title, Nav: name, Data: s})
+		return nil
+	}
+}
+
+// dashboardData is the dashboard's content.
+type dashboardData struct {
+	User *cra.User
+	Org  *cra.Organisation
+}
+
+func (u *UI) dashboard(w http.ResponseWriter, r *http.Request) error {
+	if cra.ActorFrom(r.Context()) == nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return nil
+	}
+	me, err := u.Services.Users.Me(r.Context())
+	if err != nil {
+		return err
+	}
+	org, err := u.Services.Organisation.GetOrganisation(r.Context())
+	if err != nil && cra.ErrorCode(err) != cra.ENOTFOUND {
+		return err
+	}
+	p := &Page{Title: "Dashboard", Nav: "dashboard", Data: dashboardData{User: me, Org: org}}
+	if r.URL.Query().Get("done") == "setup" {
+		p.Flash = "cyra is set up. Next, invite your team under Settings → Users."
+	}
+	u.render(w, r, http.StatusOK, "dashboard", p)
+	return nil
+}

@@ -1,0 +1,181 @@
+package ui
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"cyra/internal/cra"
+	"cyra/internal/httpx"
+)
+
+// Route is one page or form endpoint.
+type Route struct {
+	Pattern string
+	Handler http.Handler
+}
+
+// handler is the shape of every page handler: return an error and the
+// error page is rendered.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// Routes returns every UI endpoint wrapped with session authentication and
+// CSRF protection.
+func (u *UI) Routes() []Route {
+	pages := []struct {
+		pattern string
+		h       handler
+	}{
+		{"GET /{$}", u.dashboard},
+		{"GET /setup", u.setupForm},
+		{"POST /setup", u.setupSubmit},
+		{"GET /login", u.loginForm},
+		{"POST /login", u.loginSubmit},
+		{"POST /logout", u.logout},
+		{"GET /products", u.section("products")},
+		{"GET /vulnerabilities", u.section("vulnerabilities")},
+		{"GET /reports", u.section("reports")},
+		{"GET /compliance", u.section("compliance")},
+		{"GET /settings", u.settings},
+		{"GET /settings/organisation", u.organisationForm},
+		{"POST /settings/organisation", u.organisationSubmit},
+		{"GET /settings/users", u.users},
+		{"POST /settings/users", u.userCreate},
+		{"GET /settings/users/{id}", u.user},
+		{"POST /settings/users/{id}", u.userUpdate},
+		{"GET /settings/tokens", u.tokens},
+		{"POST /settings/tokens", u.tokenCreate},
+		{"POST /settings/tokens/{id}/revoke", u.tokenRevoke},
+		{"GET /settings/audit", u.audit},
+		{"GET /settings/audit/verify", u.auditVerify},
+		{"GET /settings/account", u.account},
+		{"POST /settings/account/password", u.passwordChange},
+		{"/", u.notFound},
+	}
+	routes := []Route{{Pattern: "GET /static/{hash}/{name...}", Handler: http.HandlerFunc(u.serveStatic)}}
+	for _, p := range pages {
+		routes = append(routes, Route{Pattern: p.pattern, Handler: u.Cookies.ProtectForms(u.authenticate(u.serve(p.h)))})
+	}
+	return routes
+}
+
+// Register adds the routes to a mux.
+func Register(mux *http.ServeMux, routes []Route) {
+	for _, r := range routes {
+		mux.Handle(r.Pattern, r.Handler)
+	}
+}
+
+func (u *UI) serve(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			u.renderError(w, r, err)
+		}
+	})
+}
+
+// authenticate resolves the session cookie. An ended session's cookie is
+// cleared and the request proceeds anonymously.
+func (u *UI) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(u.Cookies.Session)
+		if err != nil || c.Value == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		a, err := u.Services.Auth.AuthenticateSession(r.Context(), c.Value)
+		if err != nil {
+			if cra.ErrorCode(err) != cra.EUNAUTHORIZED {
+				u.renderError(w, r, err)
+				return
+			}
+			u.Cookies.Set(w, u.Cookies.Session, "", -1)
+			next.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(cra.WithActor(r.Context(), a)))
+	})
+}
+
+func (u *UI) serveStatic(w http.ResponseWriter, r *http.Request) {
+	f, ok := u.static[r.PathValue("name")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", f.ct)
+	if r.PathValue("hash") == f.hash {
+		// The hash is in the URL, so the file may be cached for good.
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	w.Write(f.body)
+}
+
+func (u *UI) notFound(w http.ResponseWriter, r *http.Request) error {
+	return cra.Errorf(cra.ENOTFOUND, "There is no page at %s.", r.URL.Path)
+}
+
+// requireActor sends anonymous visitors to the sign-in page.
+func requireActor(r *http.Request) error {
+	if cra.ActorFrom(r.Context()) == nil {
+		return cra.Errorf(cra.EUNAUTHORIZED, "Sign in to continue.")
+	}
+	return nil
+}
+
+// safeNext keeps a post-sign-in redirect on this site.
+func safeNext(s string) string {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") {
+		return "/"
+	}
+	return url.QueryEscape(s)
+}
+
+func localPath(s string) string {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") {
+		return "/"
+	}
+	return s
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, cra.Errorf(cra.ENOTFOUND, "There is no page at %s.", r.URL.Path)
+	}
+	return id, nil
+}
+
+func errorsAs(err error, target **cra.Error) bool { return errors.As(err, target) }
+
+func clientInfo(r *http.Request, proxyHeader string) cra.ClientInfo {
+	return cra.ClientInfo{IP: httpx.ClientIP(r, proxyHeader), UserAgent: r.UserAgent()}
+}
+
+// formError renders a form again with the error's field problems; other
+// errors go to the error page.
+func (u *UI) formError(w http.ResponseWriter, r *http.Request, err error, page string, p *Page) error {
+	code := cra.ErrorCode(err)
+	if code != cra.EINVALID && code != cra.ECONFLICT && code != cra.EFORBIDDEN && code != cra.ETOOMANY && code != cra.EUNAUTHORIZED {
+		return err
+	}
+	if code == cra.EUNAUTHORIZED && page != "login" {
+		return err
+	}
+	p.Errors = cra.ErrorFields(err)
+	p.Error = cra.ErrorMessage(err)
+	var ce *cra.Error
+	if errors.As(err, &ce) && ce.RetryAfterSeconds > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(ce.RetryAfterSeconds))
+	}
+	u.render(w, r, httpx.Status(err), page, p)
+	return nil
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func parseInt(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
