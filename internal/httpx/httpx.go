@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"cyra/internal/cra"
 )
@@ -111,6 +112,7 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 
 func decodeError(err error, dec *json.Decoder) error {
 	var (
+		tpe *time.ParseError
 		syn *json.SyntaxError
 		typ *json.UnmarshalTypeError
 		mbe *http.MaxBytesError
@@ -131,6 +133,8 @@ func decodeError(err error, dec *json.Decoder) error {
 		}
 		return &cra.Error{Code: cra.EINVALID, Message: fmt.Sprintf("Field %q must be %s, not %s (byte %d).", field, jsonType(typ.Type.String()), typ.Value, typ.Offset),
 			Fields: map[string]string{field: "Must be " + jsonType(typ.Type.String()) + "."}}
+	case errors.As(err, &tpe):
+		return cra.Errorf(cra.EINVALID, "The time %q in the request body is not an RFC 3339 time such as 2026-12-01T12:00:00Z.", strings.Trim(tpe.Value, `"`))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &cra.Error{Code: cra.EINVALID, Message: fmt.Sprintf("Unknown field %q (byte %d).", name, dec.InputOffset()),

@@ -138,3 +138,11 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 	}
 	return applied, nil
 }
+
+// ExecForTestNewerSchema records a migration from the future, as a newer
+// cyra would. Tests use it to check that an older binary refuses the
+// database; it is never called by cyra itself.
+func (db *DB) ExecForTestNewerSchema(ctx context.Context) error {
+	_, err := db.write.ExecContext(ctx, db.dialect.rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`), 999, "future", dbTime(db.now()))
+	return err
+}

@@ -1,0 +1,335 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cyra/internal/api"
+	"cyra/internal/cra"
+	"cyra/internal/service"
+	"cyra/internal/sqlstore"
+	"cyra/internal/testutil"
+)
+
+const password = "orchid-lantern-basalt-7"
+
+// fixture is an API on a real store with one person per role, each with
+// an API token of that role.
+type fixture struct {
+	srv    *httptest.Server
+	svc    cra.Services
+	db     *sqlstore.DB
+	users  map[cra.Role]*cra.User
+	tokens map[cra.Role]string
+	admin  context.Context
+	// target is a service account the role tests read and change.
+	target *cra.User
+	seq    atomic.Int64
+}
+
+func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
+	t.Helper()
+	svc := service.New(db, service.Options{})
+	system := cra.WithActor(context.Background(), cra.SystemActor("test"))
+	f := &fixture{svc: svc, db: db, users: map[cra.Role]*cra.User{}, tokens: map[cra.Role]string{}}
+	for _, r := range cra.Roles {
+		u, err := svc.Users.CreateUser(system, cra.NewUser{Email: string(r) + "@acme.example", Role: r, Kind: cra.KindPerson, Password: password})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.users[r] = u
+		ct, err := svc.Tokens.CreateToken(system, cra.NewToken{UserID: u.ID, Name: "test", Role: r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.tokens[r] = ct.Secret
+	}
+	f.admin = cra.WithActor(context.Background(), &cra.Actor{Kind: cra.ActorSession, UserID: f.users[cra.RoleAdmin].ID, Email: "admin@acme.example", Role: cra.RoleAdmin})
+	if _, err := svc.Organisation.UpdateOrganisation(f.admin, cra.Organisation{LegalName: "ACME", PostalAddress: "1 Main St", ContactEmail: "psirt@acme.example", MemberState: "IE"}); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	if f.target, err = svc.Users.CreateUser(f.admin, cra.NewUser{Email: "target@acme.example", Role: cra.RoleMember, Kind: cra.KindService}); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	api.Register(mux, api.Routes(api.Deps{Services: svc, SessionCookie: "cyra_session"}))
+	f.srv = httptest.NewServer(mux)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// do sends a request with the role's token ("" for anonymous) and returns
+// the status and body.
+func (f *fixture) do(t *testing.T, role cra.Role, method, path, contentType, body string) (int, string, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+f.tokens[role])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+// request is what one role sends to one route.
+type request struct{ path, body string }
+
+// routeCase says which roles a route allows and how to call it.
+type routeCase struct {
+	allowed []cra.Role
+	req     func(f *fixture, t *testing.T, role cra.Role) request
+}
+
+var (
+	everyone = []cra.Role{cra.RoleAdmin, cra.RoleSecurityOfficer, cra.RoleMember, cra.RoleAuditor}
+	readers  = []cra.Role{cra.RoleAdmin, cra.RoleSecurityOfficer, cra.RoleAuditor}
+	admins   = []cra.Role{cra.RoleAdmin}
+)
+
+func fixed(path, body string) func(*fixture, *testing.T, cra.Role) request {
+	return func(*fixture, *testing.T, cra.Role) request { return request{path, body} }
+}
+
+// matrix is the authorization matrix of the API. Every route in
+// api.Routes must have an entry; a new endpoint without one fails the test.
+var matrix = map[string]routeCase{
+	"GET /api/v1/me": {everyone, fixed("/api/v1/me", "")},
+	// A wrong current password is refused with 400 after authorization,
+	// which proves access without changing anything.
+	"POST /api/v1/me/password":  {everyone, fixed("/api/v1/me/password", `{"current_password":"wrong-password-x","new_password":"lichen-copper-parade-3"}`)},
+	"GET /api/v1/organisation":  {everyone, fixed("/api/v1/organisation", "")},
+	"PUT /api/v1/organisation":  {admins, fixed("/api/v1/organisation", `{"legal_name":"ACME Ltd","postal_address":"2 Main St","contact_email":"psirt@acme.example","website":"","member_state":"IE"}`)},
+	"GET /api/v1/users":         {readers, fixed("/api/v1/users", "")},
+	"POST /api/v1/users": {admins, func(f *fixture, _ *testing.T, _ cra.Role) request {
+		return request{"/api/v1/users", fmt.Sprintf(`{"email":"new%d@acme.example","role":"member","kind":"service"}`, f.seq.Add(1))}
+	}},
+	"GET /api/v1/users/{id}": {readers, func(f *fixture, _ *testing.T, _ cra.Role) request {
+		return request{fmt.Sprintf("/api/v1/users/%d", f.target.ID), ""}
+	}},
+	"PATCH /api/v1/users/{id}": {admins, func(f *fixture, _ *testing.T, _ cra.Role) request {
+		return request{fmt.Sprintf("/api/v1/users/%d", f.target.ID), `{"name":"Renamed"}`}
+	}},
+	"GET /api/v1/tokens":  {everyone, fixed("/api/v1/tokens", "")},
+	"POST /api/v1/tokens": {everyone, fixed("/api/v1/tokens", `{"name":"more","expires_in":"30d"}`)},
+	"DELETE /api/v1/tokens/{id}": {everyone, func(f *fixture, t *testing.T, role cra.Role) request {
+		// Each role revokes a token of its own.
+		owner := f.users[cra.RoleMember]
+		if u, ok := f.users[role]; ok {
+			owner = u
+		}
+		ct, err := f.svc.Tokens.CreateToken(cra.WithActor(context.Background(), cra.SystemActor("test")), cra.NewToken{UserID: owner.ID, Name: "spare"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return request{fmt.Sprintf("/api/v1/tokens/%d", ct.Token.ID), ""}
+	}},
+	"GET /api/v1/audit":        {readers, fixed("/api/v1/audit?limit=5", "")},
+	"GET /api/v1/audit/verify": {readers, fixed("/api/v1/audit/verify", "")},
+}
+
+func TestRoleMatrix(t *testing.T) {
+	testutil.EachDB(t, nil, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		for _, rt := range api.Routes(api.Deps{}) {
+			if rt.Public {
+				continue
+			}
+			c, ok := matrix[rt.Pattern()]
+			if !ok {
+				t.Errorf("route %s has no entry in the authorization matrix", rt.Pattern())
+				continue
+			}
+			for _, role := range append([]cra.Role{""}, everyone...) {
+				name := string(role)
+				if name == "" {
+					name = "anonymous"
+				}
+				t.Run(rt.Pattern()+"/"+name, func(t *testing.T) {
+					req := c.req(f, t, role)
+					ct := ""
+					if req.body != "" {
+						ct = "application/json"
+					}
+					status, body, _ := f.do(t, role, rt.Method, req.path, ct, req.body)
+					want := "deny"
+					for _, a := range c.allowed {
+						if a == role {
+							want = "allow"
+						}
+					}
+					switch {
+					case role == "" && status != http.StatusUnauthorized:
+						t.Errorf("anonymous got %d, want 401: %s", status, body)
+					case role != "" && want == "deny" && status != http.StatusForbidden:
+						t.Errorf("%s got %d, want 403: %s", role, status, body)
+					case want == "allow" && (status < 200 || status >= 300) && !(rt.Pattern() == "POST /api/v1/me/password" && status == 400):
+						t.Errorf("%s got %d, want 2xx: %s", role, status, body)
+					}
+				})
+			}
+		}
+	})
+}
+
+func TestBadInput(t *testing.T) {
+	testutil.EachDB(t, nil, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		big := `{"name":"` + strings.Repeat("x", 2<<20) + `"}`
+		for _, tc := range []struct {
+			name, method, path, ct, body string
+			status                       int
+			contains                     string
+		}{
+			{"malformed", "POST", "/api/v1/users", "application/json", `{"email": "a@b.c",}`, 400, "not valid JSON at byte"},
+			{"truncated", "POST", "/api/v1/users", "application/json", `{"email": "a@b.c"`, 400, "ends in the middle"},
+			{"empty", "POST", "/api/v1/users", "application/json", ``, 400, "empty"},
+			{"unknown field", "POST", "/api/v1/users", "application/json", `{"email":"a@acme.example","role":"member","kind":"service","is_root":true}`, 400, `Unknown field \"is_root\"`},
+			{"wrong type", "POST", "/api/v1/users", "application/json", `{"email":42}`, 400, `Field \"email\" must be a string`},
+			{"not an object", "POST", "/api/v1/users", "application/json", `[1,2]`, 400, "must be a JSON object"},
+			{"trailing data", "POST", "/api/v1/users", "application/json", `{"email":"a@acme.example"} {}`, 400, "single JSON value"},
+			{"wrong content type", "POST", "/api/v1/users", "text/plain", `{}`, 415, "Content-Type: application/json"},
+			{"form content type", "PUT", "/api/v1/organisation", "application/x-www-form-urlencoded", `legal_name=x`, 415, "application/json"},
+			{"oversized", "POST", "/api/v1/tokens", "application/json", big, 413, "larger than 1048576 bytes"},
+			{"invalid fields", "POST", "/api/v1/users", "application/json", `{"email":"not-an-email","role":"root","kind":"person","password":"short"}`, 400, `"role": "Choose one of`},
+			{"bad id", "GET", "/api/v1/users/abc", "", ``, 400, "positive number"},
+			{"missing user", "GET", "/api/v1/users/99999", "", ``, 404, "not found"},
+			{"unknown endpoint", "GET", "/api/v1/nope", "", ``, 404, "openapi.json"},
+			{"wrong method", "DELETE", "/api/v1/users", "", ``, 405, "use GET or POST"},
+			{"both expiries", "POST", "/api/v1/tokens", "application/json", `{"name":"x","expires_in":"1d","expires_at":"2030-01-01T00:00:00Z"}`, 400, "not both"},
+			{"bad lifetime", "POST", "/api/v1/tokens", "application/json", `{"name":"x","expires_in":"soon"}`, 400, "expires_in"},
+			{"bad time", "POST", "/api/v1/tokens", "application/json", `{"name":"x","expires_at":"tomorrow"}`, 400, "not an RFC 3339 time"},
+			{"bad query", "GET", "/api/v1/audit?limit=-3", "", ``, 400, "limit"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				status, body, hdr := f.do(t, cra.RoleAdmin, tc.method, tc.path, tc.ct, tc.body)
+				if status != tc.status || !strings.Contains(body, tc.contains) {
+					t.Fatalf("got %d %s; want %d containing %q", status, body, tc.status, tc.contains)
+				}
+				var e struct {
+					Error struct{ Code, Message string }
+				}
+				if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
+					t.Fatalf("error body is not {error:{code,message}}: %s", body)
+				}
+				if tc.status == 405 && hdr.Get("Allow") != "GET, POST" {
+					t.Errorf("Allow: %q", hdr.Get("Allow"))
+				}
+			})
+		}
+		// Nothing was created by the refused requests.
+		us, _ := f.svc.Users.ListUsers(f.admin, cra.UserFilter{})
+		if len(us) != 5 {
+			t.Errorf("%d users after refused requests, want 5", len(us))
+		}
+	})
+}
+
+func TestAuthentication(t *testing.T) {
+	f := newFixture(t, testutil.MustOpenDB(t, "sqlite", nil))
+	get := func(hdr map[string]string, method string) (int, string) {
+		req, _ := http.NewRequest(method, f.srv.URL+"/api/v1/me", nil)
+		if method == "POST" {
+			req, _ = http.NewRequest(method, f.srv.URL+"/api/v1/tokens", strings.NewReader(`{"name":"x"}`))
+			req.Header.Set("Content-Type", "application/json")
+		}
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for name, tc := range map[string]struct {
+		hdr    map[string]string
+		method string
+		status int
+		body   string
+	}{
+		"basic scheme":   {map[string]string{"Authorization": "Basic YTpi"}, "GET", 401, "Authorization: Bearer"},
+		"empty bearer":   {map[string]string{"Authorization": "Bearer "}, "GET", 401, "Authorization: Bearer"},
+		"unknown token":  {map[string]string{"Authorization": "Bearer cyra_nope"}, "GET", 401, "not valid"},
+		"lower-case ok":  {map[string]string{"Authorization": "bearer " + f.tokens[cra.RoleMember]}, "GET", 200, `"effective_role": "member"`},
+		"bad session":    {map[string]string{"Cookie": "cyra_session=cyrasess_nope"}, "GET", 401, "session has ended"},
+		"session writes": {map[string]string{"Cookie": "cyra_session=cyrasess_nope"}, "POST", 401, "API writes need an API token"},
+	} {
+		if status, body := get(tc.hdr, tc.method); status != tc.status || !strings.Contains(body, tc.body) {
+			t.Errorf("%s: %d %s", name, status, body)
+		}
+	}
+	// A real browser session may read the API.
+	_, sess, err := f.svc.Auth.Login(context.Background(), "auditor@acme.example", password, cra.ClientInfo{IP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, body := get(map[string]string{"Cookie": "cyra_session=" + sess}, "GET"); status != 200 || !strings.Contains(body, `"authenticated_by": "session"`) {
+		t.Errorf("session read: %d %s", status, body)
+	}
+}
+
+func TestTokenLifecycleOverHTTP(t *testing.T) {
+	testutil.EachDB(t, nil, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		status, body, _ := f.do(t, cra.RoleSecurityOfficer, "POST", "/api/v1/tokens", "application/json", `{"name":"ci","role":"member","expires_in":"90d"}`)
+		var created struct {
+			ID        int64
+			Secret    string
+			Role      string
+			Status    string
+			ExpiresAt time.Time `json:"expires_at"`
+		}
+		if err := json.Unmarshal([]byte(body), &created); status != 201 || err != nil || created.Role != "member" || !strings.HasPrefix(created.Secret, "cyra_") {
+			t.Fatalf("create: %d %s", status, body)
+		}
+		if d := time.Until(created.ExpiresAt); d < 89*24*time.Hour || d > 91*24*time.Hour {
+			t.Fatalf("expiry %v", created.ExpiresAt)
+		}
+		req, _ := http.NewRequest("GET", f.srv.URL+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+created.Secret)
+		resp, _ := http.DefaultClient.Do(req)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.Contains(b, []byte(`"effective_role": "member"`)) {
+			t.Fatalf("use: %d %s", resp.StatusCode, b)
+		}
+		_, list, _ := f.do(t, cra.RoleSecurityOfficer, "GET", "/api/v1/tokens", "", "")
+		if strings.Contains(list, created.Secret) || !strings.Contains(list, `"last_used_at": "`) {
+			t.Fatalf("listing leaks the secret or lacks last use: %s", list)
+		}
+		if status, _, _ := f.do(t, cra.RoleSecurityOfficer, "DELETE", fmt.Sprintf("/api/v1/tokens/%d", created.ID), "", ""); status != 204 {
+			t.Fatalf("revoke: %d", status)
+		}
+		resp, _ = http.DefaultClient.Do(req)
+		resp.Body.Close()
+		if resp.StatusCode != 401 {
+			t.Fatalf("revoked token: %d", resp.StatusCode)
+		}
+		_, audit, _ := f.do(t, cra.RoleAuditor, "GET", "/api/v1/audit?object_type=token&limit=2", "", "")
+		if !strings.Contains(audit, `"action": "token.revoke"`) || !strings.Contains(audit, `"action": "token.create"`) {
+			t.Fatalf("audit: %s", audit)
+		}
+	})
+}
