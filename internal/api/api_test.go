@@ -116,10 +116,10 @@ var matrix = map[string]routeCase{
 	"GET /api/v1/me": {everyone, fixed("/api/v1/me", "")},
 	// A wrong current password is refused with 400 after authorization,
 	// which proves access without changing anything.
-	"POST /api/v1/me/password":  {everyone, fixed("/api/v1/me/password", `{"current_password":"wrong-password-x","new_password":"lichen-copper-parade-3"}`)},
-	"GET /api/v1/organisation":  {everyone, fixed("/api/v1/organisation", "")},
-	"PUT /api/v1/organisation":  {admins, fixed("/api/v1/organisation", `{"legal_name":"ACME Ltd","postal_address":"2 Main St","contact_email":"psirt@acme.example","website":"","member_state":"IE"}`)},
-	"GET /api/v1/users":         {readers, fixed("/api/v1/users", "")},
+	"POST /api/v1/me/password": {everyone, fixed("/api/v1/me/password", `{"current_password":"wrong-password-x","new_password":"lichen-copper-parade-3"}`)},
+	"GET /api/v1/organisation": {everyone, fixed("/api/v1/organisation", "")},
+	"PUT /api/v1/organisation": {admins, fixed("/api/v1/organisation", `{"legal_name":"ACME Ltd","postal_address":"2 Main St","contact_email":"psirt@acme.example","website":"","member_state":"IE"}`)},
+	"GET /api/v1/users":        {readers, fixed("/api/v1/users", "")},
 	"POST /api/v1/users": {admins, func(f *fixture, _ *testing.T, _ cra.Role) request {
 		return request{"/api/v1/users", fmt.Sprintf(`{"email":"new%d@acme.example","role":"member","kind":"service"}`, f.seq.Add(1))}
 	}},

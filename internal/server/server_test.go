@@ -313,4 +313,3 @@ func TestUnknownPage(t *testing.T) {
 		t.Fatalf("stale asset hash: %d %s", resp.StatusCode, resp.Header.Get("Cache-Control"))
 	}
 }
-

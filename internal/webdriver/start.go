@@ -92,7 +92,7 @@ func findExecutable(what, explicit string, candidates ...string) (string, error)
 // removes. ctx governs start-up and every later command of the session;
 // cancelling it also kills chromedriver and Chromium, although Close must
 // still be called to remove the temporary directory.
-func Start(ctx context.Context, opts Options) (_ *Session, err error) {
+func Start(ctx context.Context, opts Options) (*Session, error) {
 	driver, chrome, err := resolve(opts)
 	if err != nil {
 		return nil, fmt.Errorf("webdriver: %w", err)
@@ -105,19 +105,24 @@ func Start(ctx context.Context, opts Options) (_ *Session, err error) {
 		return nil, fmt.Errorf("webdriver: %w", err)
 	}
 	s := &Session{ctx: ctx, client: newHTTPClient(), tmpDir: tmp}
-	defer func() {
-		if err != nil {
-			if cerr := s.Close(); cerr != nil {
-				err = fmt.Errorf("%w (cleaning up: %v)", err, cerr)
-			}
+	if err := s.start(ctx, driver, chrome, opts); err != nil {
+		if cerr := s.Close(); cerr != nil {
+			err = fmt.Errorf("%w (cleaning up: %v)", err, cerr)
 		}
-	}()
+		return nil, err
+	}
+	return s, nil
+}
 
+// start does the work of Start for a Session holding only its context,
+// HTTP client and temporary directory. On error the caller closes s.
+func (s *Session) start(ctx context.Context, driver, chrome string, opts Options) error {
+	tmp := s.tmpDir
 	profile := filepath.Join(tmp, "profile")
 	config := filepath.Join(tmp, "config")
 	for _, d := range []string{profile, config} {
 		if err := os.Mkdir(d, 0o700); err != nil {
-			return nil, fmt.Errorf("webdriver: %w", err)
+			return fmt.Errorf("webdriver: %w", err)
 		}
 	}
 	// Chromium keeps its crash-report database under CHROME_CONFIG_HOME (by
@@ -128,11 +133,11 @@ func Start(ctx context.Context, opts Options) (_ *Session, err error) {
 	for attempt := 1; ; attempt++ {
 		port, err := freePort()
 		if err != nil {
-			return nil, fmt.Errorf("webdriver: choosing a port: %w", err)
+			return fmt.Errorf("webdriver: choosing a port: %w", err)
 		}
 		s.proc, err = launch(driver, port, env, opts.Log)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		s.base = "http://127.0.0.1:" + strconv.Itoa(port)
 		err = s.waitReady(ctx)
@@ -143,7 +148,7 @@ func Start(ctx context.Context, opts Options) (_ *Session, err error) {
 			s.proc.stop()
 			continue
 		}
-		return nil, s.proc.withOutput(err)
+		return s.proc.withOutput(err)
 	}
 	s.stopAfterFunc = context.AfterFunc(ctx, s.proc.kill)
 
@@ -161,10 +166,10 @@ func Start(ctx context.Context, opts Options) (_ *Session, err error) {
 		SessionID string `json:"sessionId"`
 	}
 	if err := doRequest(ctx, s.client, "NewSession", http.MethodPost, s.base+"/session", caps, &created); err != nil {
-		return nil, s.proc.withOutput(err)
+		return s.proc.withOutput(err)
 	}
 	if created.SessionID == "" {
-		return nil, s.proc.withOutput(errors.New("webdriver: NewSession: response holds no session id"))
+		return s.proc.withOutput(errors.New("webdriver: NewSession: response holds no session id"))
 	}
 	s.id = created.SessionID
 
@@ -174,9 +179,9 @@ func Start(ctx context.Context, opts Options) (_ *Session, err error) {
 		"script":   scriptTimeout.Milliseconds(),
 	}
 	if err := s.call("SetTimeouts", http.MethodPost, "/timeouts", timeouts, nil); err != nil {
-		return nil, err
+		return err
 	}
-	return s, nil
+	return nil
 }
 
 // freePort asks the kernel for an unused loopback port. Another process may
@@ -289,9 +294,11 @@ type driverProc struct {
 }
 
 func launch(driver string, port int, env []string, log io.Writer) (*driverProc, error) {
-	out := &tailBuffer{max: 4 << 10}
+	out := &tailBuffer{max: 8 << 10}
 	w := &logWriter{tail: out, log: log}
-	cmd := exec.Command(driver, "--port="+strconv.Itoa(port))
+	// --enable-chrome-logs passes Chromium's stderr through, which is often
+	// the only clue when the browser fails to start.
+	cmd := exec.Command(driver, "--port="+strconv.Itoa(port), "--enable-chrome-logs")
 	cmd.Env = env
 	cmd.Stdout = w
 	cmd.Stderr = w

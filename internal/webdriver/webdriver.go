@@ -79,7 +79,9 @@ type Options struct {
 	// fixed headless flags and the temporary --user-data-dir.
 	Args []string
 	// Log receives chromedriver's standard output and standard error, which
-	// also carry Chromium's own log output. Nil discards it.
+	// include Chromium's own log messages (chromedriver runs with
+	// --enable-chrome-logs). Nil discards them. Whatever the setting, errors
+	// from Start include the last few kilobytes of this output.
 	Log io.Writer
 }
 
@@ -126,7 +128,7 @@ type Error struct {
 // line of the message.
 func (e *Error) Error() string {
 	msg := strings.TrimPrefix(e.Message, e.Code+": ")
-	if msg == "" {
+	if msg == "" || msg == e.Code {
 		return fmt.Sprintf("webdriver: %s: %s", e.Command, e.Code)
 	}
 	return fmt.Sprintf("webdriver: %s: %s: %s", e.Command, e.Code, msg)
@@ -241,13 +243,16 @@ func truncate(s string, n int) string {
 
 // SetImplicitWait sets how long Find and FindAll keep looking for a matching
 // element before giving up. Start sets it to 5 seconds; tests that expect a
-// selector not to match can lower it temporarily to stay fast.
+// selector not to match can lower it temporarily to stay fast. Waits of a
+// minute or more are cut short by the 60-second HTTP timeout of each command.
 func (s *Session) SetImplicitWait(d time.Duration) error {
 	return s.call(fmt.Sprintf("SetImplicitWait(%v)", d), http.MethodPost, "/timeouts",
 		map[string]int64{"implicit": d.Milliseconds()}, nil)
 }
 
-// Navigate loads url in the current tab and waits for the page to load.
+// Navigate loads url in the current tab and waits for the page to load. As
+// in any WebDriver client, an HTTP error status or an unreachable server is
+// not an error: the browser just shows the resulting page.
 func (s *Session) Navigate(url string) error {
 	return s.call(fmt.Sprintf("Navigate(%q)", url), http.MethodPost, "/url", map[string]string{"url": url}, nil)
 }
