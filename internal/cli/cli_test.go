@@ -247,7 +247,7 @@ func TestServeFirstRunAndShutdown(t *testing.T) {
 				t.Fatal("restart reused the setup token")
 			}
 			base = second[:strings.Index(second, "/setup")]
-			resp, err = http.Get(base + "/setup?token=" + setupURL.FindStringSubmatch("open "+first+" to set it up")[2])
+			resp, err = http.Get(base + "/setup?token=" + setupURL.FindStringSubmatch("open " + first + " to set it up")[2])
 			if err != nil || resp.StatusCode != 403 {
 				t.Fatalf("old setup link after restart: %v", resp.StatusCode)
 			}
