@@ -170,8 +170,8 @@ func TestAuditChain(t *testing.T) {
 }
 
 func TestOrganisationValidate(t *testing.T) {
-	o := cra.Organisation{LegalName: " ACME ", PostalAddress: "x", ContactEmail: "PSIRT@Acme.Example", MemberState: "gr", Website: "https://acme.example"}
-	if err := o.Validate(); err != nil || o.MemberState != "EL" || o.ContactEmail != "psirt@acme.example" || o.LegalName != "ACME" {
+	o := cra.Organisation{LegalName: " ACME ", PostalAddress: "1 Main St\r\nDublin\r\n", ContactEmail: "PSIRT@Acme.Example", MemberState: "gr", Website: "https://acme.example"}
+	if err := o.Validate(); err != nil || o.MemberState != "EL" || o.PostalAddress != "1 Main St\nDublin" || o.ContactEmail != "psirt@acme.example" || o.LegalName != "ACME" {
 		t.Fatalf("%+v %v", o, err)
 	}
 	bad := cra.Organisation{ContactEmail: "Ada <ada@example.com>", MemberState: "CH", Website: "javascript:alert(1)"}

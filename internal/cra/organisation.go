@@ -56,7 +56,8 @@ func LookupMemberState(code string) (MemberState, bool) {
 // Normalize trims every field and canonicalises the e-mail and Member State.
 func (o *Organisation) Normalize() {
 	o.LegalName = strings.TrimSpace(o.LegalName)
-	o.PostalAddress = strings.TrimSpace(o.PostalAddress)
+	// Browsers submit textarea line breaks as CRLF; store plain LF.
+	o.PostalAddress = strings.TrimSpace(strings.ReplaceAll(o.PostalAddress, "\r\n", "\n"))
 	o.ContactEmail = NormalizeEmail(o.ContactEmail)
 	o.Website = strings.TrimSpace(o.Website)
 	if m, ok := LookupMemberState(o.MemberState); ok {
