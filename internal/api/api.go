@@ -51,6 +51,17 @@ func queryInt(r *http.Request, name string) (int64, error) {
 	return n, nil
 }
 
+// queryBool parses an optional true/false query parameter.
+func queryBool(r *http.Request, name string) (bool, error) {
+	switch r.URL.Query().Get(name) {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, &cra.Error{Code: cra.EINVALID, Message: "Query parameter " + name + " must be true or false.", Fields: map[string]string{name: "Must be true or false."}}
+}
+
 // timePtr formats an optional time for JSON.
 func timePtr(t *time.Time) *time.Time {
 	if t == nil {

@@ -24,23 +24,6 @@ func handleMe(users cra.UserService) handler {
 	}
 }
 
-func handleChangePassword(auth cra.AuthService) handler {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		var in struct {
-			CurrentPassword string `json:"current_password"`
-			NewPassword     string `json:"new_password"`
-		}
-		if err := httpx.Decode(w, r, &in); err != nil {
-			return err
-		}
-		if err := auth.ChangePassword(r.Context(), in.CurrentPassword, in.NewPassword); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	}
-}
-
 func handleGetOrganisation(orgs cra.OrganisationService) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		o, err := orgs.GetOrganisation(r.Context())
@@ -54,7 +37,13 @@ func handleGetOrganisation(orgs cra.OrganisationService) handler {
 
 func handlePutOrganisation(orgs cra.OrganisationService) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		var in Organisation
+		var in struct {
+			LegalName     string `json:"legal_name"`
+			PostalAddress string `json:"postal_address"`
+			ContactEmail  string `json:"contact_email"`
+			Website       string `json:"website"`
+			MemberState   string `json:"member_state"`
+		}
 		if err := httpx.Decode(w, r, &in); err != nil {
 			return err
 		}
@@ -153,7 +142,10 @@ func handleUpdateUser(users cra.UserService) handler {
 
 func handleListTokens(tokens cra.TokenService, now func() time.Time) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		all := r.URL.Query().Get("all") == "true"
+		all, err := queryBool(r, "all")
+		if err != nil {
+			return err
+		}
 		ts, err := tokens.ListTokens(r.Context(), all)
 		if err != nil {
 			return err
@@ -233,7 +225,10 @@ func handleListAudit(audit cra.AuditService) handler {
 		if err != nil {
 			return err
 		}
-		if limit == 0 || limit > 1000 {
+		if limit > 1000 {
+			return &cra.Error{Code: cra.EINVALID, Message: "Query parameter limit must be at most 1000.", Fields: map[string]string{"limit": "Must be at most 1000."}}
+		}
+		if limit == 0 {
 			limit = 100
 		}
 		q := r.URL.Query()

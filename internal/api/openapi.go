@@ -17,6 +17,7 @@ func OpenAPIDocument() []byte { return openAPIDocument }
 func openAPIHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
 		w.Write(openAPIDocument)
 	})
 }

@@ -51,7 +51,6 @@ func Routes(d Deps) []Route {
 	routes := []Route{
 		{Method: "GET", Path: Prefix + "/openapi.json", Summary: "This API's OpenAPI 3.1 description", Public: true, Handler: openAPIHandler()},
 		{Method: "GET", Path: Prefix + "/me", Summary: "The caller's account", Handler: serve(d.Logger, handleMe(s.Users))},
-		{Method: "POST", Path: Prefix + "/me/password", Summary: "Change the caller's password", Handler: serve(d.Logger, handleChangePassword(s.Auth))},
 		{Method: "GET", Path: Prefix + "/organisation", Summary: "The organisation", Handler: serve(d.Logger, handleGetOrganisation(s.Organisation))},
 		{Method: "PUT", Path: Prefix + "/organisation", Summary: "Replace the organisation's details", Handler: serve(d.Logger, handlePutOrganisation(s.Organisation))},
 		{Method: "GET", Path: Prefix + "/users", Summary: "List users", Handler: serve(d.Logger, handleListUsers(s.Users))},
@@ -82,9 +81,8 @@ func Register(mux *http.ServeMux, routes []Route) {
 }
 
 // authenticate resolves the caller: an API token from the Authorization
-// header, or for GET requests a browser session. A request without
-// credentials proceeds anonymously and the service refuses what needs an
-// actor; bad credentials are refused here.
+// header, or for GET requests a browser session. Requests without valid
+// credentials are refused here; the services then check permissions.
 func authenticate(d Deps, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -108,10 +106,11 @@ func authenticate(d Deps, next http.Handler) http.Handler {
 			httpx.Error(w, r, d.Logger, err)
 			return
 		}
-		if actor != nil {
-			ctx = cra.WithActor(ctx, actor)
+		if actor == nil {
+			httpx.Error(w, r, d.Logger, cra.Errorf(cra.EUNAUTHORIZED, "Sign in or send an API token (Authorization: Bearer <token>)."))
+			return
 		}
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(cra.WithActor(ctx, actor)))
 	})
 }
 

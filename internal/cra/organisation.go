@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Organisation is the manufacturer this cyra instance belongs to (one per
@@ -72,13 +73,13 @@ func (o *Organisation) Validate() error {
 	switch {
 	case o.LegalName == "":
 		p["legal_name"] = "Legal name is required."
-	case len(o.LegalName) > 300:
+	case utf8.RuneCountInString(o.LegalName) > 300:
 		p["legal_name"] = "Legal name must be at most 300 characters."
 	}
 	switch {
 	case o.PostalAddress == "":
 		p["postal_address"] = "Postal address is required (it appears on the EU declaration of conformity)."
-	case len(o.PostalAddress) > 1000:
+	case utf8.RuneCountInString(o.PostalAddress) > 1000:
 		p["postal_address"] = "Postal address must be at most 1000 characters."
 	}
 	if msg := ValidateEmail(o.ContactEmail); msg != "" {
@@ -86,7 +87,7 @@ func (o *Organisation) Validate() error {
 	}
 	if o.Website != "" {
 		u, err := url.Parse(o.Website)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(o.Website) > 500 {
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || utf8.RuneCountInString(o.Website) > 500 {
 			p["website"] = "Website must be an http(s) address such as https://example.com."
 		}
 	}

@@ -21,8 +21,9 @@ type UserStore interface {
 	FindUsers(ctx context.Context, f UserFilter) ([]*User, error)
 	CountUsers(ctx context.Context) (int, error)
 	// UpdateUser loads the user in a transaction, lets fn change it and
-	// return the audit record, and writes it back. It refuses (ECONFLICT) a
-	// change that would leave no active administrator.
+	// return the audit record, and writes it back; when fn returns a zero
+	// record nothing changed and nothing is written. It refuses (ECONFLICT)
+	// a change that would leave no active administrator.
 	UpdateUser(ctx context.Context, id int64, fn func(u *User) (AuditRecord, error)) (*User, error)
 	// PasswordHash returns the user with this e-mail and their password hash.
 	PasswordHash(ctx context.Context, email string) (*User, string, error)

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // APIToken is a bearer credential for /api/v1. The secret is shown once at
@@ -96,7 +97,7 @@ func (n *NewToken) Validate(now time.Time) error {
 	switch {
 	case n.Name == "":
 		p["name"] = "Name is required (for example \"ci\")."
-	case len(n.Name) > 100:
+	case utf8.RuneCountInString(n.Name) > 100:
 		p["name"] = "Name must be at most 100 characters."
 	}
 	if n.Role != "" && !n.Role.Valid() {

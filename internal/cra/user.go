@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // UserKind distinguishes people from service accounts.
@@ -86,7 +87,7 @@ func (n *NewUser) Validate() error {
 	if msg := ValidateEmail(n.Email); msg != "" {
 		p["email"] = msg
 	}
-	if len(n.Name) > 200 {
+	if utf8.RuneCountInString(n.Name) > 200 {
 		p["name"] = "Name must be at most 200 characters."
 	}
 	if !n.Role.Valid() {

@@ -232,6 +232,17 @@ func (s *AuthService) ChangePassword(ctx context.Context, current, next string) 
 	if a == nil || a.UserID == 0 {
 		return cra.Errorf(cra.EUNAUTHORIZED, "Sign in to change your password.")
 	}
+	// Only a signed-in person may change the password: an API token,
+	// perhaps of a lower role, must not be able to take over its owner's
+	// account.
+	if a.Kind != cra.ActorSession {
+		return cra.Errorf(cra.EFORBIDDEN, "Change your password in the web UI; API tokens cannot change passwords.")
+	}
+	now := s.now()
+	key := "acct:" + a.Email
+	if wait := s.throttle.blocked(key, accountLimit, now); wait > 0 {
+		return &cra.Error{Code: cra.ETOOMANY, Message: "Too many wrong passwords. Try again later.", RetryAfterSeconds: int(math.Ceil(wait.Seconds()))}
+	}
 	u, hash, err := s.store.PasswordHash(ctx, a.Email)
 	if err != nil {
 		return err
@@ -242,6 +253,9 @@ func (s *AuthService) ChangePassword(ctx context.Context, current, next string) 
 	if ok, err := secret.CheckPassword(hash, current); err != nil {
 		return err
 	} else if !ok {
+		// A wrong current password counts against the same limit as a
+		// failed sign-in, so a stolen session cannot guess it.
+		s.throttle.fail(key, now)
 		return &cra.Error{Code: cra.EINVALID, Message: "The input is not valid.", Fields: map[string]string{"current_password": "Current password is wrong."}}
 	}
 	if msg := cra.CheckPassword(next, u.Email); msg != "" {

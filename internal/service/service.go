@@ -29,10 +29,13 @@ type deps struct {
 
 // New returns the services backed by store.
 func New(store cra.Store, o Options) cra.Services {
-	d := &deps{store: store, now: o.Now, logger: o.Logger}
-	if d.now == nil {
-		d.now = time.Now
+	clock := o.Now
+	if clock == nil {
+		clock = time.Now
 	}
+	// Times are kept to the microsecond, as both databases store them, so
+	// what a service returns equals what is read back later.
+	d := &deps{store: store, now: func() time.Time { return clock().UTC().Truncate(time.Microsecond) }, logger: o.Logger}
 	if d.logger == nil {
 		d.logger = slog.New(slog.DiscardHandler)
 	}

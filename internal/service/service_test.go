@@ -257,6 +257,10 @@ func TestUsers(t *testing.T) {
 		if _, _, err := e.svc.Auth.Login(context.Background(), m.Email, "violet-anchor-meadow-9", client); code(err) != cra.EUNAUTHORIZED {
 			t.Fatalf("disabled user signs in: %v", err)
 		}
+		// An update that changes nothing writes nothing.
+		if _, err := e.svc.Users.UpdateUser(e.adminCtx, m.ID, cra.UserUpdate{Disabled: &yes}); err != nil {
+			t.Fatal(err)
+		}
 		entries, _ := e.svc.Audit.ListAudit(e.adminCtx, cra.AuditFilter{Action: "user.update"})
 		if len(entries) != 1 || entries[0].After != `{"disabled":true}` || entries[0].Before != `{"disabled":false}` {
 			t.Fatalf("audit of the update: %+v", entries)
@@ -304,6 +308,9 @@ func TestTokens(t *testing.T) {
 		}
 		if _, err := e.svc.Tokens.CreateToken(memberCtx, cra.NewToken{UserID: svcAcct.ID, Name: "x"}); code(err) != cra.EFORBIDDEN {
 			t.Fatalf("member mints service token: %v", err)
+		}
+		if _, err := e.svc.Tokens.CreateToken(memberCtx, cra.NewToken{UserID: 424242, Name: "x"}); code(err) != cra.EFORBIDDEN {
+			t.Fatalf("member probes a user id: %v", err)
 		}
 		if _, _, err := e.svc.Auth.Login(ctx, "ci@acme.example", "", client); code(err) != cra.EUNAUTHORIZED {
 			t.Fatalf("service account signs in: %v", err)
@@ -363,6 +370,22 @@ func TestChangePassword(t *testing.T) {
 		}
 		if _, _, err := e.svc.Auth.Login(ctx, "admin@acme.example", "fresh-lantern-orbit-7", client); err != nil {
 			t.Fatalf("new password: %v", err)
+		}
+		// An API token cannot change its owner's password.
+		ct, err := e.svc.Tokens.CreateToken(e.adminCtx, cra.NewToken{Name: "t", Role: cra.RoleAuditor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ta, _ := e.svc.Auth.AuthenticateToken(ctx, ct.Secret)
+		if err := e.svc.Auth.ChangePassword(cra.WithActor(ctx, ta), "fresh-lantern-orbit-7", "other-lantern-orbit-8"); code(err) != cra.EFORBIDDEN {
+			t.Fatalf("token changes password: %v", err)
+		}
+		// Guessing the current password is throttled like signing in.
+		for range 5 {
+			e.svc.Auth.ChangePassword(e.adminCtx, "a-wrong-guess-123", "other-lantern-orbit-8")
+		}
+		if err := e.svc.Auth.ChangePassword(e.adminCtx, "fresh-lantern-orbit-7", "other-lantern-orbit-8"); code(err) != cra.ETOOMANY {
+			t.Fatalf("guessing not throttled: %v", err)
 		}
 	})
 }

@@ -49,14 +49,18 @@ func (s *TokenService) CreateToken(ctx context.Context, n cra.NewToken) (*cra.Cr
 	if n.UserID == 0 {
 		return nil, cra.Errorf(cra.EINVALID, "Say which user the token is for.")
 	}
+	// Check the permission before looking the owner up, so that callers
+	// without it cannot probe which user ids exist.
+	if n.UserID != a.UserID {
+		if err := cra.Authorize(ctx, cra.PermTokensService); err != nil {
+			return nil, err
+		}
+	}
 	owner, err := s.store.FindUserByID(ctx, n.UserID)
 	if err != nil {
 		return nil, err
 	}
 	if owner.ID != a.UserID {
-		if err := cra.Authorize(ctx, cra.PermTokensService); err != nil {
-			return nil, err
-		}
 		if owner.Kind != cra.KindService && a.Kind != cra.ActorSystem {
 			return nil, &cra.Error{Code: cra.EINVALID, Message: "Tokens can be created for yourself or for a service account only.",
 				Fields: map[string]string{"user_id": "Choose yourself or a service account."}}

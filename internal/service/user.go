@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"cyra/internal/cra"
 	"cyra/internal/secret"
@@ -86,13 +87,16 @@ func (s *UserService) UpdateUser(ctx context.Context, id int64, upd cra.UserUpda
 		return nil, err
 	}
 	a := cra.ActorFrom(ctx)
+	if upd.Name == nil && upd.Role == nil && upd.Disabled == nil {
+		return nil, cra.Errorf(cra.EINVALID, "Nothing to change: send name, role or disabled.")
+	}
 	p := map[string]string{}
 	if upd.Role != nil && !upd.Role.Valid() {
 		p["role"] = "Choose one of admin, security-officer, member, auditor."
 	}
 	if upd.Name != nil {
 		*upd.Name = strings.TrimSpace(*upd.Name)
-		if len(*upd.Name) > 200 {
+		if utf8.RuneCountInString(*upd.Name) > 200 {
 			p["name"] = "Name must be at most 200 characters."
 		}
 	}
@@ -120,6 +124,9 @@ func (s *UserService) UpdateUser(ctx context.Context, id int64, upd cra.UserUpda
 			}
 		}
 		b, af := diff(before, userSummary(u))
+		if len(af) == 0 {
+			return cra.AuditRecord{}, nil // nothing changed: no write, no entry
+		}
 		return s.record(a, "user.update", "user", itoa(u.ID), b, af), nil
 	})
 }

@@ -138,6 +138,10 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, fn func(u *cra.User) (cr
 		if err != nil {
 			return err
 		}
+		out = u
+		if rec.Action == "" {
+			return nil
+		}
 		if _, err := tx.exec(ctx, `UPDATE users SET name = ?, role = ?, disabled_at = ? WHERE id = ?`,
 			u.Name, string(u.Role), dbTimePtr(u.DisabledAt), u.ID); err != nil {
 			return err
@@ -156,7 +160,6 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, fn func(u *cra.User) (cr
 		if admins == 0 {
 			return cra.Errorf(cra.ECONFLICT, "This would leave no active administrator; make someone else an administrator first.")
 		}
-		out = u
 		return db.appendAudit(ctx, tx, rec)
 	})
 	return out, err
