@@ -234,6 +234,19 @@ func TestBrowserFirstRunToAuditLog(t *testing.T) {
 				u.fail("audit verification: %q", r)
 			}
 
+			// On a phone-sized screen no page scrolls sideways: wide tables
+			// scroll inside their own box.
+			u.must(s.SetWindowSize(400, 800))
+			for _, p := range []string{"/", "/settings", "/settings/users", "/settings/tokens", "/settings/audit", "/settings/organisation"} {
+				u.open(p)
+				out, err := s.ExecuteScript(`return document.documentElement.scrollWidth - document.documentElement.clientWidth;`)
+				u.must(err)
+				if string(out) != "0" {
+					u.fail("%s scrolls sideways by %s px at 400 px wide", p, out)
+				}
+			}
+			u.must(s.SetWindowSize(1280, 900))
+
 			// Keyboard: the first Tab reaches the skip link, which leads to main.
 			u.open("/settings")
 			u.must(s.SendKeys(webdriver.Tab))

@@ -250,6 +250,13 @@ func (s *Session) SetImplicitWait(d time.Duration) error {
 		map[string]int64{"implicit": d.Milliseconds()}, nil)
 }
 
+// SetWindowSize resizes the browser window, for example to check a page's
+// layout on a phone-sized screen.
+func (s *Session) SetWindowSize(width, height int) error {
+	return s.call(fmt.Sprintf("SetWindowSize(%d, %d)", width, height), http.MethodPost, "/window/rect",
+		map[string]int{"width": width, "height": height}, nil)
+}
+
 // Navigate loads url in the current tab and waits for the page to load. As
 // in any WebDriver client, an HTTP error status or an unreachable server is
 // not an error: the browser just shows the resulting page.
