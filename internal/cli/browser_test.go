@@ -105,12 +105,7 @@ func (u *ui) snap(name string) {
 }
 
 func TestBrowserFirstRunToAuditLog(t *testing.T) {
-	if ok, why := webdriver.Available(webdriver.Options{}); !ok {
-		if os.Getenv("CYRA_BROWSER_TEST") == "1" {
-			t.Fatalf("CYRA_BROWSER_TEST=1 but no browser: %s", why)
-		}
-		t.Skipf("skipping the browser test: %s (install the Debian packages chromium and chromium-driver)", why)
-	}
+	testutil.RequireBrowser(t)
 	for _, d := range testutil.Dialects() {
 		t.Run(d, func(t *testing.T) {
 			setup, _, stop := Serve(t, dbEnv(t, d))

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -163,32 +162,14 @@ func TestOfflineAdministration(t *testing.T) {
 	}
 }
 
-// syncBuffer is a goroutine-safe buffer for a running server's output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 var setupURL = regexp.MustCompile(`open (http://127\.0\.0\.1:\d+/setup\?token=(cyrasetup_[A-Za-z0-9_-]{43})) to set it up`)
 
 // Serve starts `cyra serve` in-process and returns the setup URL it
 // printed and a function that stops it and returns its exit code.
-func Serve(t *testing.T, env map[string]string, args ...string) (string, *syncBuffer, func() int) {
+func Serve(t *testing.T, env map[string]string, args ...string) (string, *testutil.SyncBuffer, func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	out, errb := &syncBuffer{}, &syncBuffer{}
+	out, errb := &testutil.SyncBuffer{}, &testutil.SyncBuffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- cli.Run(ctx, append([]string{"cyra", "serve", "--addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, strings.NewReader(""), out, errb)

@@ -12,16 +12,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"cyra/internal/testutil"
 	"cyra/internal/webdriver"
 )
-
-// browserTestEnv, when set to 1, turns a missing browser into a failure
-// instead of a skip, so CI cannot silently skip the browser tests.
-const browserTestEnv = "CYRA_BROWSER_TEST"
 
 const formPage = `<!doctype html>
 <html lang="en">
@@ -42,38 +38,6 @@ const formPage = `<!doctype html>
 </body>
 </html>
 `
-
-// requireBrowser skips the test when chromedriver or Chromium is missing,
-// unless CYRA_BROWSER_TEST=1 demands that browser tests run.
-func requireBrowser(t *testing.T) {
-	t.Helper()
-	ok, why := webdriver.Available(webdriver.Options{})
-	if ok {
-		return
-	}
-	if os.Getenv(browserTestEnv) == "1" {
-		t.Fatalf("%s=1 but the browser is unavailable: %s", browserTestEnv, why)
-	}
-	t.Skipf("skipping browser test: %s (set %s=1 to make this a failure)", why, browserTestEnv)
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // processesMatching lists running processes whose command line matches the
 // literal text, using pgrep -f like an operator would.
@@ -118,7 +82,7 @@ func newServer(t *testing.T) (*httptest.Server, <-chan string) {
 }
 
 func TestBrowser(t *testing.T) {
-	requireBrowser(t)
+	testutil.RequireBrowser(t)
 	// Start puts the Chromium profile under os.TempDir; a private TMPDIR
 	// lets the test find it and check that Close removes it.
 	tmp := t.TempDir()
@@ -126,7 +90,7 @@ func TestBrowser(t *testing.T) {
 
 	srv, submitted := newServer(t)
 
-	var log syncBuffer
+	var log testutil.SyncBuffer
 	t0 := time.Now()
 	s, err := webdriver.Start(t.Context(), webdriver.Options{Log: &log})
 	if err != nil {
