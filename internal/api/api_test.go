@@ -31,9 +31,10 @@ type fixture struct {
 	users  map[cra.Role]*cra.User
 	tokens map[cra.Role]string
 	admin  context.Context
-	// target is a service account the role tests read and change.
-	target *cra.User
-	seq    atomic.Int64
+	// target is a service account the role tests read and change; person
+	// is a person whose password they reset.
+	target, person *cra.User
+	seq            atomic.Int64
 }
 
 func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
@@ -59,6 +60,9 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	}
 	var err error
 	if f.target, err = svc.Users.CreateUser(f.admin, cra.NewUser{Email: "target@acme.example", Role: cra.RoleMember, Kind: cra.KindService}); err != nil {
+		t.Fatal(err)
+	}
+	if f.person, err = svc.Users.CreateUser(f.admin, cra.NewUser{Email: "person@acme.example", Role: cra.RoleMember, Kind: cra.KindPerson, Password: password}); err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
@@ -128,6 +132,9 @@ var matrix = map[string]routeCase{
 	}},
 	"PATCH /api/v1/users/{id}": {admins, func(f *fixture, _ *testing.T, _ cra.Role) request {
 		return request{fmt.Sprintf("/api/v1/users/%d", f.target.ID), `{"name":"Renamed"}`}
+	}},
+	"PUT /api/v1/users/{id}/password": {admins, func(f *fixture, _ *testing.T, _ cra.Role) request {
+		return request{fmt.Sprintf("/api/v1/users/%d/password", f.person.ID), `{"password":"walnut-harbor-crystal-62"}`}
 	}},
 	"GET /api/v1/tokens":  {everyone, fixed("/api/v1/tokens", "")},
 	"POST /api/v1/tokens": {everyone, fixed("/api/v1/tokens", `{"name":"more","expires_in":"30d"}`)},
@@ -242,8 +249,8 @@ func TestBadInput(t *testing.T) {
 		}
 		// Nothing was created by the refused requests.
 		us, _ := f.svc.Users.ListUsers(f.admin, cra.UserFilter{})
-		if len(us) != 5 {
-			t.Errorf("%d users after refused requests, want 5", len(us))
+		if len(us) != 6 {
+			t.Errorf("%d users after refused requests, want 6", len(us))
 		}
 	})
 }

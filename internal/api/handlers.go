@@ -140,6 +140,26 @@ func handleUpdateUser(users cra.UserService) handler {
 	}
 }
 
+func handleSetPassword(users cra.UserService) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		var in struct {
+			Password string `json:"password"`
+		}
+		if err := httpx.Decode(w, r, &in); err != nil {
+			return err
+		}
+		if err := users.SetPassword(r.Context(), id, in.Password); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
 func handleListTokens(tokens cra.TokenService, now func() time.Time) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		all, err := queryBool(r, "all")

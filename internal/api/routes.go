@@ -57,6 +57,7 @@ func Routes(d Deps) []Route {
 		{Method: "POST", Path: Prefix + "/users", Summary: "Create a user or service account", Handler: serve(d.Logger, handleCreateUser(s.Users))},
 		{Method: "GET", Path: Prefix + "/users/{id}", Summary: "One user", Handler: serve(d.Logger, handleGetUser(s.Users))},
 		{Method: "PATCH", Path: Prefix + "/users/{id}", Summary: "Change a user's name, role or disabled state", Handler: serve(d.Logger, handleUpdateUser(s.Users))},
+		{Method: "PUT", Path: Prefix + "/users/{id}/password", Summary: "Set a person's password (administrator reset)", Handler: serve(d.Logger, handleSetPassword(s.Users))},
 		{Method: "GET", Path: Prefix + "/tokens", Summary: "List API tokens", Handler: serve(d.Logger, handleListTokens(s.Tokens, d.Now))},
 		{Method: "POST", Path: Prefix + "/tokens", Summary: "Create an API token", Handler: serve(d.Logger, handleCreateToken(s.Tokens, d.Now))},
 		{Method: "DELETE", Path: Prefix + "/tokens/{id}", Summary: "Revoke an API token", Handler: serve(d.Logger, handleRevokeToken(s.Tokens))},

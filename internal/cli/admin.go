@@ -60,15 +60,17 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 
 func runUser(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("say what to do: cyra user create | cyra user list")
+		return usagef("say what to do: cyra user create | list | set-password")
 	}
 	switch args[0] {
 	case "create":
 		return runUserCreate(ctx, e, args[1:])
 	case "list":
 		return runUserList(ctx, e, args[1:])
+	case "set-password":
+		return runUserSetPassword(ctx, e, args[1:])
 	}
-	return usagef("unknown subcommand %q: use create or list", args[0])
+	return usagef("unknown subcommand %q: use create, list or set-password", args[0])
 }
 
 func runUserCreate(ctx context.Context, e *env, args []string) error {
@@ -126,6 +128,39 @@ func readLine(r io.Reader) (string, error) {
 		return "", usagef("no password on standard input")
 	}
 	return line, nil
+}
+
+// runUserSetPassword resets a person's password offline: the way back in
+// when the only administrator has forgotten theirs.
+func runUserSetPassword(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "user set-password", "user set-password --email E --password-stdin [flags]")
+	email := f.String("email", "", "the user's e-mail (required)")
+	pwStdin := f.Bool("password-stdin", false, "read the new password from the first line of standard input (required)")
+	db := addDBFlags(f)
+	if err := f.parse(args, 0); err != nil {
+		return err
+	}
+	if *email == "" || !*pwStdin {
+		return usagef("--email and --password-stdin are required")
+	}
+	pw, err := readLine(e.stdin)
+	if err != nil {
+		return err
+	}
+	svcs, sctx, store, err := offline(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	u, err := store.FindUserByEmail(ctx, *email)
+	if err != nil {
+		return err
+	}
+	if err := svcs.Users.SetPassword(sctx, u.ID, pw); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "password set for %s; their sessions were ended\n", u.Email)
+	return nil
 }
 
 func runUserList(ctx context.Context, e *env, args []string) error {

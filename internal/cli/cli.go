@@ -42,7 +42,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the web UI and API", runServe},
 		{"migrate", "apply database migrations (or show --status)", runMigrate},
-		{"user", "manage users offline: user create, user list", runUser},
+		{"user", "manage users offline: user create, list, set-password", runUser},
 		{"token", "create API tokens offline: token create", runToken},
 		{"audit", "check the audit log: audit verify", runAudit},
 		{"version", "print the version", runVersion},

@@ -116,6 +116,10 @@ func TestOfflineAdministration(t *testing.T) {
 			if code, _, stderr := run(t, env, "tundra-velvet-comet-19\n", "user", "create", "--email", "ops@acme.example", "--role", "admin", "--password-stdin"); code != 1 || !strings.Contains(stderr, "already exists") {
 				t.Fatalf("duplicate: %d %q", code, stderr)
 			}
+			// The way back in for an administrator who forgot the password.
+			if code, out, _ := run(t, env, "cobalt-orchard-fable-88\n", "user", "set-password", "--email", "ops@acme.example", "--password-stdin"); code != 0 || !strings.Contains(out, "password set for ops@acme.example") {
+				t.Fatalf("set-password: %d %q", code, out)
+			}
 			if code, _, _ := run(t, env, "", "user", "create", "--email", "ci@acme.example", "--role", "member", "--service"); code != 0 {
 				t.Fatal("create service account")
 			}
@@ -130,7 +134,7 @@ func TestOfflineAdministration(t *testing.T) {
 				t.Fatalf("user list: %q", out)
 			}
 			code, out, _ = run(t, env, "", "audit", "verify")
-			if code != 0 || !strings.HasPrefix(out, "intact: 3 entries, head ") {
+			if code != 0 || !strings.HasPrefix(out, "intact: 4 entries, head ") {
 				t.Fatalf("verify: %d %q", code, out)
 			}
 			// Someone with database access rewrites history.

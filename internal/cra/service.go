@@ -55,6 +55,9 @@ type UserService interface {
 	GetUser(ctx context.Context, id int64) (*User, error)
 	CreateUser(ctx context.Context, n NewUser) (*User, error)
 	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
+	// SetPassword sets another person's password (an administrator's
+	// reset, or the offline CLI's recovery) and ends all their sessions.
+	SetPassword(ctx context.Context, id int64, password string) error
 }
 
 // TokenService manages API tokens.

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -296,6 +297,22 @@ func TestCSRFAndRoles(t *testing.T) {
 	resp, body = member.post("/settings/tokens", "/settings/tokens", url.Values{"name": {"x"}, "role": {"admin"}, "expires_in": {"1d"}})
 	if resp.StatusCode != 400 || !strings.Contains(body, "higher than its owner") {
 		t.Fatalf("admin token by member: %d", resp.StatusCode)
+	}
+	// The admin sets a new password for the member, who is signed out.
+	members, _ := s.svc.Users.ListUsers(cra.WithActor(context.Background(), cra.SystemActor("test")), cra.UserFilter{})
+	var memberID int64
+	for _, u := range members {
+		if u.Email == "mo@acme.example" {
+			memberID = u.ID
+		}
+	}
+	page := "/settings/users/" + strconv.FormatInt(memberID, 10)
+	resp, body = admin.post(page, page+"/password", url.Values{"password": {"ember-willow-quarry-6"}, "password_confirm": {"ember-willow-quarry-6"}})
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != page+"?done=password-set" {
+		t.Fatalf("reset password: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := member.get("/settings/tokens"); resp.StatusCode != 303 {
+		t.Fatalf("member still signed in after the reset: %d", resp.StatusCode)
 	}
 	// Audit verification page.
 	if _, body := admin.get("/settings/audit/verify"); !strings.Contains(body, `data-result="intact"`) {

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -386,6 +387,37 @@ func TestChangePassword(t *testing.T) {
 		}
 		if err := e.svc.Auth.ChangePassword(e.adminCtx, "fresh-lantern-orbit-7", "other-lantern-orbit-8"); code(err) != cra.ETOOMANY {
 			t.Fatalf("guessing not throttled: %v", err)
+		}
+	})
+}
+
+func TestAdministratorSetsPassword(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		m := e.mustUser(t, "member@acme.example", cra.RoleMember)
+		_, sess, _ := e.svc.Auth.Login(ctx, m.Email, "violet-anchor-meadow-9", client)
+		memberCtx := e.sessionCtx(t, sess)
+		if err := e.svc.Users.SetPassword(memberCtx, e.admin.ID, "walnut-harbor-crystal-62"); code(err) != cra.EFORBIDDEN {
+			t.Fatalf("member resets admin's password: %v", err)
+		}
+		if err := e.svc.Users.SetPassword(e.adminCtx, e.admin.ID, "walnut-harbor-crystal-62"); code(err) != cra.EINVALID {
+			t.Fatalf("admin resets own password without the current one: %v", err)
+		}
+		if err := e.svc.Users.SetPassword(e.adminCtx, m.ID, "123456789012"); cra.ErrorFields(err)["password"] == "" {
+			t.Fatalf("weak reset: %v", err)
+		}
+		if err := e.svc.Users.SetPassword(e.adminCtx, m.ID, "walnut-harbor-crystal-62"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Auth.AuthenticateSession(ctx, sess); code(err) != cra.EUNAUTHORIZED {
+			t.Fatalf("session survives a reset: %v", err)
+		}
+		if _, _, err := e.svc.Auth.Login(ctx, m.Email, "walnut-harbor-crystal-62", client); err != nil {
+			t.Fatalf("new password: %v", err)
+		}
+		entries, _ := e.svc.Audit.ListAudit(e.adminCtx, cra.AuditFilter{Action: "user.password_reset"})
+		if len(entries) != 1 || strings.Contains(entries[0].After, "walnut") {
+			t.Fatalf("audit of the reset: %+v", entries)
 		}
 	})
 }

@@ -130,3 +130,30 @@ func (s *UserService) UpdateUser(ctx context.Context, id int64, upd cra.UserUpda
 		return s.record(a, "user.update", "user", itoa(u.ID), b, af), nil
 	})
 }
+
+// SetPassword resets a person's password; they are signed out everywhere.
+func (s *UserService) SetPassword(ctx context.Context, id int64, password string) error {
+	if err := cra.Authorize(ctx, cra.PermUsersWrite); err != nil {
+		return err
+	}
+	a := cra.ActorFrom(ctx)
+	if a.UserID == id {
+		return &cra.Error{Code: cra.EINVALID, Message: "Change your own password under Account, with your current password.",
+			Fields: map[string]string{"password": "Use Account to change your own password."}}
+	}
+	u, err := s.store.FindUserByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if u.Kind != cra.KindPerson {
+		return cra.Errorf(cra.EINVALID, "Service accounts have no password; they use API tokens.")
+	}
+	if msg := cra.CheckPassword(password, u.Email); msg != "" {
+		return &cra.Error{Code: cra.EINVALID, Message: "The input is not valid.", Fields: map[string]string{"password": msg}}
+	}
+	hash, err := secret.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.store.SetPassword(ctx, u.ID, hash, 0, s.record(a, "user.password_reset", "user", itoa(u.ID), nil, map[string]any{"email": u.Email}))
+}

@@ -45,6 +45,7 @@ func (u *UI) Routes() []Route {
 		{"POST /settings/users", u.userCreate},
 		{"GET /settings/users/{id}", u.user},
 		{"POST /settings/users/{id}", u.userUpdate},
+		{"POST /settings/users/{id}/password", u.userSetPassword},
 		{"GET /settings/tokens", u.tokens},
 		{"POST /settings/tokens", u.tokenCreate},
 		{"POST /settings/tokens/{id}/revoke", u.tokenRevoke},

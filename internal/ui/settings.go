@@ -20,6 +20,7 @@ var flashes = map[string]string{
 	"organisation": "Organisation saved.",
 	"user-created": "User created. Share the password with them through a separate channel; they can change it under Account.",
 	"user-updated": "User updated.",
+	"password-set": "Password set. The user was signed out everywhere; tell them the new password through a separate channel.",
 	"revoked":      "Token revoked. Requests with it are refused from now on.",
 	"password":     "Password changed. Your other sessions were signed out.",
 	"logout":       "You are signed out.",
@@ -121,6 +122,28 @@ func (u *UI) userUpdate(w http.ResponseWriter, r *http.Request) error {
 		return u.formError(w, r, err, "user", &Page{Title: usr.Email, Nav: "settings", Data: usr})
 	}
 	http.Redirect(w, r, "/settings/users/"+itoa(id)+"?done=user-updated", http.StatusSeeOther)
+	return nil
+}
+
+func (u *UI) userSetPassword(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	pw := r.PostFormValue("password")
+	if pw != r.PostFormValue("password_confirm") {
+		err = cra.Invalid(map[string]string{"password_confirm": "The passwords do not match."})
+	} else {
+		err = u.Services.Users.SetPassword(r.Context(), id, pw)
+	}
+	if err != nil {
+		usr, gerr := u.Services.Users.GetUser(r.Context(), id)
+		if gerr != nil {
+			return gerr
+		}
+		return u.formError(w, r, err, "user", &Page{Title: usr.Email, Nav: "settings", Data: usr})
+	}
+	http.Redirect(w, r, "/settings/users/"+itoa(id)+"?done=password-set", http.StatusSeeOther)
 	return nil
 }
 
