@@ -98,7 +98,8 @@ func report(stderr io.Writer, name string, err error) int {
 		fmt.Fprintf(stderr, "cyra %s: %s\n", name, msg)
 		return ExitFailure
 	}
-	fmt.Fprintf(stderr, "cyra %s: %s\n", name, err)
+	// One line, whatever the error holds.
+	fmt.Fprintf(stderr, "cyra %s: %s\n", name, strings.Join(strings.Fields(err.Error()), " "))
 	return ExitFailure
 }
 

@@ -67,7 +67,11 @@ type TokenStore interface {
 type OrganisationStore interface {
 	// FindOrganisation returns ENOTFOUND before setup.
 	FindOrganisation(ctx context.Context) (*Organisation, error)
-	SaveOrganisation(ctx context.Context, o *Organisation, rec AuditRecord) error
+	// UpdateOrganisation loads the organisation (nil before it exists) in a
+	// transaction, lets fn return its new state and the audit record, and
+	// saves both; when fn returns a zero record nothing changed and nothing
+	// is written.
+	UpdateOrganisation(ctx context.Context, fn func(cur *Organisation) (*Organisation, AuditRecord, error)) error
 }
 
 // Setup is everything the first-run setup creates, in one transaction.

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"net/http"
 
+	"cyra/internal/cra"
 	"cyra/internal/secret"
 )
 
@@ -58,7 +59,9 @@ func SessionCSRFToken(sessionSecret string) string {
 // Sec-Fetch-Site and Origin headers browsers send. Second, each form must
 // carry a token: derived from the session secret once signed in
 // (synchroniser token), or equal to a random pre-session cookie on the
-// sign-in and setup pages (double submit).
+// sign-in and setup pages (double submit). It runs after authentication:
+// only a session that resolved to an actor decides the token, so a stale
+// session cookie cannot break the sign-in form.
 func (c Cookies) ProtectForms(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	deny := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -67,8 +70,8 @@ func (c Cookies) ProtectForms(next http.Handler) http.Handler {
 	cop.SetDenyHandler(deny)
 	return cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var want string
-		if sc, err := r.Cookie(c.Session); err == nil && sc.Value != "" {
-			want = SessionCSRFToken(sc.Value)
+		if a := cra.ActorFrom(r.Context()); a != nil && a.Kind == cra.ActorSession && sessionCookie(r, c.Session) != "" {
+			want = SessionCSRFToken(sessionCookie(r, c.Session))
 		} else if cc, err := r.Cookie(c.CSRFName); err == nil && len(cc.Value) >= 43 {
 			want = cc.Value
 		} else {
@@ -88,6 +91,13 @@ func (c Cookies) ProtectForms(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), csrfKey{}, want)))
 	}))
+}
+
+func sessionCookie(r *http.Request, name string) string {
+	if sc, err := r.Cookie(name); err == nil {
+		return sc.Value
+	}
+	return ""
 }
 
 // MaxFormBody bounds URL-encoded form bodies from the web UI.

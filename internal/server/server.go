@@ -114,8 +114,9 @@ func observe(logger *slog.Logger, requests *metrics.CounterVec, latency *metrics
 		if route == "" {
 			route = "unmatched"
 		}
-		requests.Add(1, r.Method, route, strconv.Itoa(sw.status))
-		latency.Observe(d.Seconds(), r.Method, route)
+		method := metricMethod(r.Method)
+		requests.Add(1, method, route, strconv.Itoa(sw.status))
+		latency.Observe(d.Seconds(), method, route)
 		level := slog.LevelInfo
 		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
 			level = slog.LevelDebug
@@ -123,6 +124,16 @@ func observe(logger *slog.Logger, requests *metrics.CounterVec, latency *metrics
 		logger.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "route", route,
 			"status", sw.status, "duration_ms", float64(d.Microseconds())/1000, "remote", r.RemoteAddr)
 	})
+}
+
+// metricMethod keeps the method label bounded: any method a client makes
+// up is counted as OTHER.
+func metricMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
 }
 
 // recoverPanics turns a handler panic into a logged 500.

@@ -117,7 +117,11 @@ func TestHealthReadyMetrics(t *testing.T) {
 			t.Fatalf("readyz %d %q", resp.StatusCode, body)
 		}
 		b.get("/api/v1/users/7")
+		b.send("BREW", "/coffee", nil)
 		resp, body := b.get("/metrics")
+		if strings.Contains(body, "BREW") || !strings.Contains(body, `method="OTHER"`) {
+			t.Errorf("a made-up method got a series of its own:\n%s", body)
+		}
 		for _, want := range []string{
 			`cyra_http_requests_total{method="GET",route="GET /healthz",code="200"} 1`,
 			`cyra_http_requests_total{method="GET",route="GET /api/v1/users/{id}",code="401"} 1`,
@@ -231,11 +235,25 @@ func TestSetupAndSignInThroughForms(t *testing.T) {
 		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/settings/audit" {
 			t.Fatalf("login: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 		}
-		// An open redirect is not possible through next.
-		b2 := s.browser(t)
-		resp, _ = b2.post("/login", "/login", url.Values{"email": {"ada@acme.example"}, "password": {"granite-puffin-lattice-8"}, "next": {"//evil.example/x"}})
-		if resp.Header.Get("Location") != "/" {
-			t.Fatalf("open redirect: %s", resp.Header.Get("Location"))
+		// An open redirect is not possible through next, including the
+		// forms browsers normalise into another host.
+		for _, next := range []string{"//evil.example/x", "/\t/evil.example", "/\\evil.example", "https://evil.example", "/\n/evil.example", "/ /evil.example"} {
+			b2 := s.browser(t)
+			resp, _ = b2.post("/login", "/login", url.Values{"email": {"ada@acme.example"}, "password": {"granite-puffin-lattice-8"}, "next": {next}})
+			if resp.Header.Get("Location") != "/" {
+				t.Fatalf("next=%q redirects to %q", next, resp.Header.Get("Location"))
+			}
+			if resp, _ := b2.get("/login?next=" + url.QueryEscape(next)); resp.Header.Get("Location") != "/" {
+				t.Fatalf("signed-in GET /login?next=%q redirects to %q", next, resp.Header.Get("Location"))
+			}
+		}
+		// A browser still holding the cookie of an ended session can sign in.
+		stale := s.browser(t)
+		u, _ := url.Parse(s.srv.URL)
+		stale.c.Jar.SetCookies(u, []*http.Cookie{{Name: "cyra_session", Value: "cyrasess_ended-long-ago", Path: "/"}})
+		resp, _ = stale.post("/login", "/login", url.Values{"email": {"ada@acme.example"}, "password": {"granite-puffin-lattice-8"}})
+		if resp.StatusCode != 303 {
+			t.Fatalf("sign-in with a stale session cookie: %d", resp.StatusCode)
 		}
 		_, body = b.get("/settings/audit")
 		for _, action := range []string{"setup.complete", "user.create", "organisation.create", "session.login", "session.logout"} {

@@ -103,39 +103,55 @@ func (s *AuthService) CompleteSetup(ctx context.Context, f cra.SetupForm, c cra.
 func (s *AuthService) Login(ctx context.Context, email, password string, c cra.ClientInfo) (*cra.User, string, error) {
 	email = cra.NormalizeEmail(email)
 	now := s.now()
-	acctKey, ipKey := "acct:"+email, "ip:"+c.IP
-	wait := max(s.throttle.blocked(acctKey, accountLimit, now), s.throttle.blocked(ipKey, ipLimit, now))
-	if wait > 0 {
+	acctKey := "acct:" + email
+	// Each attempt is counted as a failure before the password is checked
+	// and taken back only if it succeeds.
+	acctWait, undoAcct := s.throttle.reserve(acctKey, accountLimit, now)
+	ipWait, undoIP := s.throttle.reserve("ip:"+c.IP, ipLimit, now)
+	if wait := max(acctWait, ipWait); wait > 0 {
+		undoAcct()
+		undoIP()
 		s.logger.Warn("sign-in throttled", "email", email, "ip", c.IP, "retry_after", wait.Round(time.Second))
 		return nil, "", &cra.Error{Code: cra.ETOOMANY, Message: "Too many failed sign-ins. Try again later.",
 			RetryAfterSeconds: int(math.Ceil(wait.Seconds()))}
 	}
-	wrong := cra.Errorf(cra.EUNAUTHORIZED, "E-mail or password is wrong.")
-	u, hash, err := s.store.PasswordHash(ctx, email)
-	if cra.ErrorCode(err) == cra.ENOTFOUND {
-		secret.CheckDummy(password)
-		s.failLogin(email, c, now, "unknown account")
-		return nil, "", wrong
-	} else if err != nil {
+	u, ok, err := s.checkPassword(ctx, email, password)
+	if err != nil {
+		undoAcct()
+		undoIP()
 		return nil, "", err
 	}
-	ok, err := secret.CheckPassword(hash, password)
-	if err != nil && u.Kind == cra.KindPerson {
-		return nil, "", err
-	}
-	if !ok || !u.Active() || u.Kind != cra.KindPerson {
-		s.failLogin(email, c, now, "wrong password, disabled or service account")
-		return nil, "", wrong
+	if !ok {
+		s.logger.Warn("sign-in failed", "email", email, "ip", c.IP)
+		return nil, "", cra.Errorf(cra.EUNAUTHORIZED, "E-mail or password is wrong.")
 	}
 	s.throttle.reset(acctKey)
+	undoIP()
 	sess, err := s.startSession(ctx, u, c)
 	return u, sess, err
 }
 
-func (s *AuthService) failLogin(email string, c cra.ClientInfo, now time.Time, why string) {
-	s.throttle.fail("acct:"+email, now)
-	s.throttle.fail("ip:"+c.IP, now)
-	s.logger.Warn("sign-in failed", "email", email, "ip", c.IP, "reason", why)
+// checkPassword reports whether password signs in the account email. It
+// spends the same argon2 work whether the account is unknown, disabled, a
+// service account (no password) or a person, so that timing does not tell
+// which e-mails exist.
+func (s *AuthService) checkPassword(ctx context.Context, email, password string) (*cra.User, bool, error) {
+	u, hash, err := s.store.PasswordHash(ctx, email)
+	if cra.ErrorCode(err) == cra.ENOTFOUND {
+		secret.CheckDummy(password)
+		return nil, false, nil
+	} else if err != nil {
+		return nil, false, err
+	}
+	if u.Kind != cra.KindPerson || hash == "" {
+		secret.CheckDummy(password)
+		return u, false, nil
+	}
+	ok, err := secret.CheckPassword(hash, password)
+	if err != nil {
+		return nil, false, err
+	}
+	return u, ok && u.Active(), nil
 }
 
 func (s *AuthService) startSession(ctx context.Context, u *cra.User, c cra.ClientInfo) (string, error) {
@@ -238,26 +254,21 @@ func (s *AuthService) ChangePassword(ctx context.Context, current, next string) 
 	if a.Kind != cra.ActorSession {
 		return cra.Errorf(cra.EFORBIDDEN, "Change your password in the web UI; API tokens cannot change passwords.")
 	}
-	now := s.now()
-	key := "acct:" + a.Email
-	if wait := s.throttle.blocked(key, accountLimit, now); wait > 0 {
+	// A wrong current password counts against the same limit as a failed
+	// sign-in, so a stolen session cannot guess it.
+	wait, undo := s.throttle.reserve("acct:"+a.Email, accountLimit, s.now())
+	if wait > 0 {
 		return &cra.Error{Code: cra.ETOOMANY, Message: "Too many wrong passwords. Try again later.", RetryAfterSeconds: int(math.Ceil(wait.Seconds()))}
 	}
-	u, hash, err := s.store.PasswordHash(ctx, a.Email)
+	u, ok, err := s.checkPassword(ctx, a.Email, current)
 	if err != nil {
+		undo()
 		return err
 	}
-	if u.Kind != cra.KindPerson {
-		return cra.Errorf(cra.EINVALID, "Service accounts have no password.")
-	}
-	if ok, err := secret.CheckPassword(hash, current); err != nil {
-		return err
-	} else if !ok {
-		// A wrong current password counts against the same limit as a
-		// failed sign-in, so a stolen session cannot guess it.
-		s.throttle.fail(key, now)
+	if !ok {
 		return &cra.Error{Code: cra.EINVALID, Message: "The input is not valid.", Fields: map[string]string{"current_password": "Current password is wrong."}}
 	}
+	undo()
 	if msg := cra.CheckPassword(next, u.Email); msg != "" {
 		return &cra.Error{Code: cra.EINVALID, Message: "The input is not valid.", Fields: map[string]string{"new_password": msg}}
 	}

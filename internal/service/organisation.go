@@ -32,17 +32,23 @@ func (s *OrganisationService) UpdateOrganisation(ctx context.Context, o cra.Orga
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	before := map[string]any{}
-	action := "organisation.create"
-	if cur, err := s.store.FindOrganisation(ctx); err == nil {
-		before, action = orgSummary(cur), "organisation.update"
-	} else if cra.ErrorCode(err) != cra.ENOTFOUND {
+	var saved *cra.Organisation
+	err := s.store.UpdateOrganisation(ctx, func(cur *cra.Organisation) (*cra.Organisation, cra.AuditRecord, error) {
+		before, action := map[string]any{}, "organisation.create"
+		if cur != nil {
+			before, action = orgSummary(cur), "organisation.update"
+		}
+		b, a := diff(before, orgSummary(&o))
+		if len(a) == 0 {
+			saved = cur
+			return cur, cra.AuditRecord{}, nil // nothing changed: no write, no entry
+		}
+		o.UpdatedAt = s.now()
+		saved = &o
+		return &o, s.record(cra.ActorFrom(ctx), action, "organisation", "1", b, a), nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	b, a := diff(before, orgSummary(&o))
-	o.UpdatedAt = s.now().UTC()
-	if err := s.store.SaveOrganisation(ctx, &o, s.record(cra.ActorFrom(ctx), action, "organisation", "1", b, a)); err != nil {
-		return nil, err
-	}
-	return &o, nil
+	return saved, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,6 +180,31 @@ func TestLoginAndThrottling(t *testing.T) {
 		}
 		if _, _, err := e.svc.Auth.Login(ctx, "admin@acme.example", adminPassword, cra.ClientInfo{IP: "203.0.113.5"}); code(err) != cra.ETOOMANY {
 			t.Fatalf("per-IP throttle: %v", err)
+		}
+	})
+}
+
+// TestLoginThrottlingUnderParallelGuesses sends 40 wrong passwords for one
+// account at once: only the first five may be checked, however the
+// requests interleave.
+func TestLoginThrottlingUnderParallelGuesses(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		var wg sync.WaitGroup
+		codes := make(chan string, 40)
+		for range 40 {
+			wg.Go(func() {
+				_, _, err := e.svc.Auth.Login(context.Background(), "admin@acme.example", "wrong-password-123", client)
+				codes <- code(err)
+			})
+		}
+		wg.Wait()
+		close(codes)
+		count := map[string]int{}
+		for c := range codes {
+			count[c]++
+		}
+		if count[cra.EUNAUTHORIZED] != 5 || count[cra.ETOOMANY] != 35 {
+			t.Fatalf("outcomes %v; want 5 checked and 35 throttled", count)
 		}
 	})
 }
@@ -428,6 +454,10 @@ func TestOrganisationAndAudit(t *testing.T) {
 			ContactEmail: "psirt@acme.example", Website: "https://acme.example", MemberState: "GR"})
 		if err != nil || org.MemberState != "EL" {
 			t.Fatalf("update: %+v %v", org, err)
+		}
+		// Saving the same details again changes nothing and writes nothing.
+		if _, err := e.svc.Organisation.UpdateOrganisation(e.adminCtx, *org); err != nil {
+			t.Fatal(err)
 		}
 		if _, err := e.svc.Organisation.UpdateOrganisation(e.adminCtx, cra.Organisation{Website: "ftp://x"}); len(cra.ErrorFields(err)) != 5 {
 			t.Fatalf("invalid organisation: %v", cra.ErrorFields(err))

@@ -43,30 +43,45 @@ func (t *throttle) recent(key string, now time.Time) []time.Time {
 	return fs
 }
 
-// blocked returns how long key must wait, or 0 when it may try.
-func (t *throttle) blocked(key string, limit int, now time.Time) time.Duration {
+// reserve checks key and, in the same step, counts this attempt as a
+// failure, so that attempts sent in parallel cannot all pass the check
+// while the first ones are still being verified. It returns how long key
+// must wait (0 when the attempt may go ahead) and a function that takes
+// the reservation back when the attempt succeeds.
+func (t *throttle) reserve(key string, limit int, now time.Time) (time.Duration, func()) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	fs := t.recent(key, now)
-	if len(fs) < limit {
-		return 0
+	if len(fs) >= limit {
+		return fs[len(fs)-limit].Add(throttleWindow).Sub(now), func() {}
 	}
-	return fs[len(fs)-limit].Add(throttleWindow).Sub(now)
-}
-
-// fail records a failure for key.
-func (t *throttle) fail(key string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	if len(t.failures) >= maxTracked {
 		for k := range t.failures {
 			t.recent(k, now)
 		}
 		if len(t.failures) >= maxTracked {
+			// Under a flood of distinct keys, refuse rather than forget.
+			return throttleWindow, func() {}
+		}
+	}
+	t.failures[key] = append(fs, now)
+	return 0, func() { t.release(key, now) }
+}
+
+// release removes one failure recorded at `at` for key.
+func (t *throttle) release(key string, at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fs := t.failures[key]
+	for i := len(fs) - 1; i >= 0; i-- {
+		if fs[i].Equal(at) {
+			t.failures[key] = append(fs[:i:i], fs[i+1:]...)
+			if len(t.failures[key]) == 0 {
+				delete(t.failures, key)
+			}
 			return
 		}
 	}
-	t.failures[key] = append(t.recent(key, now), now)
 }
 
 // reset forgets key's failures after a successful sign-in.

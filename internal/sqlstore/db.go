@@ -167,24 +167,37 @@ func IsPostgresURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
-// RedactURL removes the password from a database URL.
+// RedactURL masks the passwords in a database URL (in the user
+// information and in password or sslpassword parameters). A URL that does
+// not parse is not echoed at all, since it may hold a password.
 func RedactURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
+	if err != nil {
+		return "(database URL that does not parse)"
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	q := u.Query()
+	for _, k := range []string{"password", "sslpassword"} {
+		if q.Has(k) {
+			q.Set(k, "xxxxx")
+		}
+	}
+	if len(q) > 0 {
+		u.RawQuery = q.Encode()
 	}
 	return u.String()
 }
 
 // unwrapConnectError keeps the innermost useful part of a driver's connect
-// error, which for pgx repeats the connection string.
+// error, which for pgx repeats the connection string, on one line.
 func unwrapConnectError(err error) error {
 	msg := err.Error()
 	if i := strings.LastIndex(msg, "): "); i >= 0 && strings.Contains(msg, "failed to connect") {
-		return errors.New(msg[i+3:])
+		msg = msg[i+3:]
 	}
-	return err
+	return errors.New(strings.Join(strings.Fields(msg), " "))
 }

@@ -39,4 +39,7 @@ const (
 	lockMigrate int64 = 0x63797261_0001 // "cyra" 1
 	lockAudit   int64 = 0x63797261_0002
 	lockUsers   int64 = 0x63797261_0003
+	// lockOrganisation serialises read-modify-write of the organisation
+	// (SELECT … FOR UPDATE would find no row to lock before setup).
+	lockOrganisation int64 = 0x63797261_0004
 )

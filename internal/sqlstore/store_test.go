@@ -151,6 +151,20 @@ func TestUsers(t *testing.T) {
 	})
 }
 
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://cyra:secret@db:5432/cyra":                 "postgres://cyra:xxxxx@db:5432/cyra",
+		"postgres://cyra@db/cyra?sslmode=require&password=pw": "postgres://cyra@db/cyra?password=xxxxx&sslmode=require",
+		"postgres://db/cyra?sslpassword=k":                    "postgres://db/cyra?sslpassword=xxxxx",
+		"postgres://cyra:p%ZZ@db/cyra":                        "(database URL that does not parse)",
+		"postgres://cyra@db/cyra":                             "postgres://cyra@db/cyra",
+	} {
+		if got := sqlstore.RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestSessions(t *testing.T) {
 	testutil.EachDB(t, nil, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
@@ -236,16 +250,41 @@ func TestOrganisation(t *testing.T) {
 			t.Fatalf("before setup: %v", err)
 		}
 		o := &cra.Organisation{LegalName: "ACME GmbH", PostalAddress: "Hauptstr. 1\n10115 Berlin", ContactEmail: "psirt@acme.example", MemberState: "DE", UpdatedAt: t0}
-		if err := db.SaveOrganisation(ctx, o, rec("organisation.update", "organisation", "1")); err != nil {
+		save := func(wantCurrent bool, r cra.AuditRecord) {
+			t.Helper()
+			err := db.UpdateOrganisation(ctx, func(cur *cra.Organisation) (*cra.Organisation, cra.AuditRecord, error) {
+				if (cur != nil) != wantCurrent {
+					t.Errorf("current organisation %+v, want one: %v", cur, wantCurrent)
+				}
+				return o, r, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		save(false, rec("organisation.create", "organisation", "1"))
+		o.Website, o.UpdatedAt = "https://acme.example", t0.Add(time.Hour)
+		save(true, rec("organisation.update", "organisation", "1"))
+		// A zero record writes nothing.
+		o2 := *o
+		o2.LegalName = "Ignored"
+		if err := db.UpdateOrganisation(ctx, func(*cra.Organisation) (*cra.Organisation, cra.AuditRecord, error) {
+			return &o2, cra.AuditRecord{}, nil
+		}); err != nil {
 			t.Fatal(err)
 		}
-		o.Website, o.UpdatedAt = "https://acme.example", t0.Add(time.Hour)
-		if err := db.SaveOrganisation(ctx, o, rec("organisation.update", "organisation", "1")); err != nil {
+		// An error from fn rolls back.
+		if err := db.UpdateOrganisation(ctx, func(*cra.Organisation) (*cra.Organisation, cra.AuditRecord, error) {
+			return &o2, rec("organisation.update", "organisation", "1"), cra.Errorf(cra.EINVALID, "no")
+		}); cra.ErrorCode(err) != cra.EINVALID {
 			t.Fatal(err)
 		}
 		got, err := db.FindOrganisation(ctx)
-		if err != nil || got.Website != "https://acme.example" || got.PostalAddress != o.PostalAddress || !got.UpdatedAt.Equal(o.UpdatedAt) {
+		if err != nil || got.LegalName != "ACME GmbH" || got.Website != "https://acme.example" || got.PostalAddress != o.PostalAddress || !got.UpdatedAt.Equal(o.UpdatedAt) {
 			t.Fatalf("got %+v %v", got, err)
+		}
+		if n, err := verifyChain(t, db); err != nil || n != 2 {
+			t.Fatalf("audit entries %d %v", n, err)
 		}
 	})
 }

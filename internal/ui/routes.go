@@ -57,7 +57,10 @@ func (u *UI) Routes() []Route {
 	}
 	routes := []Route{{Pattern: "GET /static/{hash}/{name...}", Handler: http.HandlerFunc(u.serveStatic)}}
 	for _, p := range pages {
-		routes = append(routes, Route{Pattern: p.pattern, Handler: u.Cookies.ProtectForms(u.authenticate(u.serve(p.h)))})
+		// Authentication comes first so that the CSRF check knows whether
+		// the session cookie is live (an ended session's cookie must not
+		// decide the form token).
+		routes = append(routes, Route{Pattern: p.pattern, Handler: u.authenticate(u.Cookies.ProtectForms(u.serve(p.h)))})
 	}
 	return routes
 }
@@ -128,20 +131,28 @@ func requireActor(r *http.Request) error {
 	return nil
 }
 
-// safeNext keeps a post-sign-in redirect on this site.
-func safeNext(s string) string {
-	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") {
+// localPath returns s when it is a path on this site, "/" otherwise. It is
+// strict on purpose: browsers ignore tabs and newlines in URLs and read a
+// backslash as a slash, so "/\t/evil.example" or "/\\evil.example" would
+// leave the site although they start with one slash.
+func localPath(s string) string {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || len(s) > 2000 {
 		return "/"
 	}
-	return url.QueryEscape(s)
-}
-
-func localPath(s string) string {
-	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") {
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f || r == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return "/"
 	}
 	return s
 }
+
+// safeNext is localPath, query-escaped for a ?next= parameter.
+func safeNext(s string) string { return url.QueryEscape(localPath(s)) }
 
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
