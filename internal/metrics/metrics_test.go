@@ -21,7 +21,7 @@ func TestExposition(t *testing.T) {
 		return []metrics.Sample{{Labels: []string{"write"}, Value: 1}}
 	})
 	var b strings.Builder
-	r.WriteTo(&b)
+	r.Write(&b)
 	want := `# HELP cyra_http_requests_total HTTP requests.
 # TYPE cyra_http_requests_total counter
 cyra_http_requests_total{method="GET",route="GET /healthz",code="200"} 3
