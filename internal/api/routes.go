@@ -18,7 +18,9 @@ type Route struct {
 	Path    string // a ServeMux path pattern
 	Summary string
 	// Public endpoints need no credentials.
-	Public  bool
+	Public bool
+	// MaxBody bounds the request body (default httpx.MaxJSONBody).
+	MaxBody int64
 	Handler http.Handler
 }
 
@@ -61,6 +63,30 @@ func Routes(d Deps) []Route {
 		{Method: "GET", Path: Prefix + "/tokens", Summary: "List API tokens", Handler: serve(d.Logger, handleListTokens(s.Tokens, d.Now))},
 		{Method: "POST", Path: Prefix + "/tokens", Summary: "Create an API token", Handler: serve(d.Logger, handleCreateToken(s.Tokens, d.Now))},
 		{Method: "DELETE", Path: Prefix + "/tokens/{id}", Summary: "Revoke an API token", Handler: serve(d.Logger, handleRevokeToken(s.Tokens))},
+		{Method: "GET", Path: Prefix + "/products", Summary: "List products with readiness and warnings", Handler: serve(d.Logger, handleListProducts(s.Products, d.Now))},
+		{Method: "POST", Path: Prefix + "/products", Summary: "Create a product", Handler: serve(d.Logger, handleCreateProduct(s.Products))},
+		{Method: "GET", Path: Prefix + "/products/{id}", Summary: "One product with its classification, releases and readiness", Handler: serve(d.Logger, handleGetProduct(s.Products, d.Now))},
+		{Method: "PUT", Path: Prefix + "/products/{id}", Summary: "Replace a product's description", Handler: serve(d.Logger, handleUpdateProduct(s.Products))},
+		{Method: "PUT", Path: Prefix + "/products/{id}/scope", Summary: "Record the scope check's answers", Handler: serve(d.Logger, handleDecideScope(s.Products))},
+		{Method: "PUT", Path: Prefix + "/products/{id}/classification", Summary: "Record the product's category and conformity inputs", Handler: serve(d.Logger, handleClassify(s.Products))},
+		{Method: "GET", Path: Prefix + "/products/{id}/releases", Summary: "List a product's releases", Handler: serve(d.Logger, handleListReleases(s.Products, d.Now))},
+		{Method: "POST", Path: Prefix + "/products/{id}/releases", Summary: "Add a release to a product", Handler: serve(d.Logger, handleCreateRelease(s.Products, d.Now))},
+		{Method: "GET", Path: Prefix + "/products/{id}/requirements", Summary: "A product's Annex I requirement matrix", Handler: serve(d.Logger, handleMatrix(s.Products, s.Compliance, false))},
+		{Method: "PUT", Path: Prefix + "/products/{id}/requirements/{requirement}", Summary: "Set a product's state of one Annex I requirement", Handler: serve(d.Logger, handleSetRequirement(s.Products, s.Compliance, false))},
+		{Method: "POST", Path: Prefix + "/products/{id}/evidence", Summary: "Attach evidence (a link or a file) to a requirement", MaxBody: maxEvidenceBody, Handler: serve(d.Logger, handleAddEvidence(s.Compliance))},
+		{Method: "GET", Path: Prefix + "/products/{id}/risk-assessments", Summary: "A product's risk-assessment versions", Handler: serve(d.Logger, handleListRisk(s.Compliance, d.Now))},
+		{Method: "POST", Path: Prefix + "/products/{id}/risk-assessments", Summary: "Save a new risk-assessment version", Handler: serve(d.Logger, handleCreateRisk(s.Compliance, d.Now))},
+		{Method: "GET", Path: Prefix + "/releases/{id}", Summary: "One release", Handler: serve(d.Logger, handleGetRelease(s.Products, d.Now))},
+		{Method: "PUT", Path: Prefix + "/releases/{id}", Summary: "Replace a release", Handler: serve(d.Logger, handleUpdateRelease(s.Products, d.Now))},
+		{Method: "GET", Path: Prefix + "/releases/{id}/requirements", Summary: "A release's effective Annex I matrix", Handler: serve(d.Logger, handleMatrix(s.Products, s.Compliance, true))},
+		{Method: "PUT", Path: Prefix + "/releases/{id}/requirements/{requirement}", Summary: "Override one requirement for a release", Handler: serve(d.Logger, handleSetRequirement(s.Products, s.Compliance, true))},
+		{Method: "DELETE", Path: Prefix + "/releases/{id}/requirements/{requirement}", Summary: "Make a release follow the product's requirement state again", Handler: serve(d.Logger, handleClearOverride(s.Compliance))},
+		{Method: "GET", Path: Prefix + "/evidence/{id}", Summary: "One piece of evidence", Handler: serve(d.Logger, handleGetEvidence(s.Compliance))},
+		{Method: "GET", Path: Prefix + "/evidence/{id}/file", Summary: "Download an evidence file", Handler: serve(d.Logger, handleEvidenceFile(s.Compliance))},
+		{Method: "DELETE", Path: Prefix + "/evidence/{id}", Summary: "Remove evidence added by mistake", Handler: serve(d.Logger, handleDeleteEvidence(s.Compliance))},
+		{Method: "GET", Path: Prefix + "/calendar", Summary: "The obligations calendar", Handler: serve(d.Logger, handleCalendar(s.Products))},
+		{Method: "GET", Path: Prefix + "/scope-questions", Summary: "The scope check's questions", Public: true, Handler: serve(d.Logger, handleScopeQuestions())},
+		{Method: "GET", Path: Prefix + "/categories", Summary: "The product categories of Annex III and IV", Public: true, Handler: serve(d.Logger, handleCategories())},
 		{Method: "GET", Path: Prefix + "/audit", Summary: "Audit log entries, newest first", Handler: serve(d.Logger, handleListAudit(s.Audit))},
 		{Method: "GET", Path: Prefix + "/audit/verify", Summary: "Verify the audit log's hash chain", Handler: serve(d.Logger, handleVerifyAudit(s.Audit))},
 	}
@@ -69,7 +95,7 @@ func Routes(d Deps) []Route {
 		if !routes[i].Public {
 			routes[i].Handler = authenticate(d, routes[i].Handler)
 		}
-		routes[i].Handler = limitBody(routes[i].Handler)
+		routes[i].Handler = limitBody(routes[i].MaxBody, routes[i].Handler)
 	}
 	return routes
 }
@@ -116,9 +142,12 @@ func authenticate(d Deps, next http.Handler) http.Handler {
 }
 
 // limitBody bounds every API request body.
-func limitBody(next http.Handler) http.Handler {
+func limitBody(limit int64, next http.Handler) http.Handler {
+	if limit <= 0 {
+		limit = httpx.MaxJSONBody
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, httpx.MaxJSONBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

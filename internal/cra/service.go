@@ -81,6 +81,67 @@ type AuditService interface {
 	VerifyAudit(ctx context.Context) (*AuditVerification, error)
 }
 
+// ProductOverview is a product with what its pages show about it.
+type ProductOverview struct {
+	Product  *Product
+	Releases []*Release
+	// Category and Routes describe the classification (nil when none).
+	Category   *Category
+	Routes     []ConformityRoute
+	Readiness  Readiness
+	LatestRisk *RiskAssessment
+	Warnings   []string
+}
+
+// Portfolio is every product with the portfolio's readiness and calendar.
+type Portfolio struct {
+	Products  []ProductOverview
+	Readiness Readiness
+	Calendar  []CalendarEvent
+}
+
+// ProductService manages products, their classification and releases.
+type ProductService interface {
+	Portfolio(ctx context.Context) (*Portfolio, error)
+	GetProduct(ctx context.Context, id int64) (*ProductOverview, error)
+	ProductByName(ctx context.Context, name string) (*Product, error)
+	CreateProduct(ctx context.Context, p Product) (*Product, error)
+	// UpdateProduct replaces the product's descriptive fields (not its
+	// decisions); a change to what a decision rests on marks it for review.
+	UpdateProduct(ctx context.Context, id int64, p Product) (*Product, error)
+	DecideScope(ctx context.Context, id int64, answers ScopeAnswers) (*Product, error)
+	Classify(ctx context.Context, id int64, c Classification) (*Product, error)
+	ListReleases(ctx context.Context, productID int64) ([]*Release, error)
+	GetRelease(ctx context.Context, id int64) (*Release, error)
+	// CreateRelease adds a version; r.Components name component releases
+	// by ReleaseID.
+	CreateRelease(ctx context.Context, productID int64, r Release) (*Release, error)
+	UpdateRelease(ctx context.Context, id int64, r Release) (*Release, error)
+}
+
+// MatrixView is a product's or release's effective Annex I matrix.
+type MatrixView struct {
+	ProductID int64
+	ReleaseID int64
+	Rows      []MatrixEntry
+	// Overridden marks requirements a release states itself.
+	Overridden map[string]bool
+	Readiness  Readiness
+}
+
+// ComplianceService manages the Annex I matrix, evidence and risk
+// assessments.
+type ComplianceService interface {
+	Matrix(ctx context.Context, productID, releaseID int64) (*MatrixView, error)
+	SetRequirement(ctx context.Context, productID, releaseID int64, s RequirementState) (*MatrixEntry, error)
+	ClearOverride(ctx context.Context, releaseID int64, requirementID string) error
+	AddEvidence(ctx context.Context, productID int64, n NewEvidence) (*Evidence, error)
+	EvidenceFile(ctx context.Context, id int64) (*Evidence, []byte, error)
+	DeleteEvidence(ctx context.Context, id int64) error
+	SaveRiskAssessment(ctx context.Context, productID int64, ra RiskAssessment) (*RiskAssessment, error)
+	RiskAssessments(ctx context.Context, productID int64) ([]*RiskAssessment, error)
+}
+
 // Services bundles the services the transports need. It is a plain
 // parameter object built in package cli, not a service locator: each
 // handler takes only the service it uses.
@@ -90,6 +151,8 @@ type Services struct {
 	Tokens       TokenService
 	Organisation OrganisationService
 	Audit        AuditService
+	Products     ProductService
+	Compliance   ComplianceService
 }
 
 // ReadinessChecker reports whether the instance can serve requests:

@@ -107,6 +107,52 @@ type AuditStore interface {
 	WalkAudit(ctx context.Context, fn func(AuditEntry) error) error
 }
 
+// ProductStore persists products and their releases.
+type ProductStore interface {
+	// CreateProduct inserts p and sets its ID; ECONFLICT when the name is taken.
+	CreateProduct(ctx context.Context, p *Product, rec AuditRecord) error
+	FindProducts(ctx context.Context, f ProductFilter) ([]*Product, error)
+	FindProductByID(ctx context.Context, id int64) (*Product, error)
+	// UpdateProduct loads the product in a transaction, lets fn change it
+	// and return the audit record (zero: nothing changed, nothing written),
+	// and writes it back.
+	UpdateProduct(ctx context.Context, id int64, fn func(p *Product) (AuditRecord, error)) (*Product, error)
+	// CreateRelease inserts r with its components; ECONFLICT when the
+	// product already has the version, EINVALID for a component cycle.
+	CreateRelease(ctx context.Context, r *Release, rec AuditRecord) error
+	FindReleases(ctx context.Context, f ReleaseFilter) ([]*Release, error)
+	FindReleaseByID(ctx context.Context, id int64) (*Release, error)
+	// UpdateRelease is UpdateProduct for releases, components included.
+	UpdateRelease(ctx context.Context, id int64, fn func(r *Release) (AuditRecord, error)) (*Release, error)
+}
+
+// ComplianceStore persists the Annex I matrix, evidence and risk
+// assessments.
+type ComplianceStore interface {
+	// FindMatrix returns the stored rows of a product (releaseID 0) or of a
+	// release's overrides, with their evidence.
+	FindMatrix(ctx context.Context, productID, releaseID int64) ([]MatrixEntry, error)
+	// FindProductMatrices returns every product's own rows (no evidence),
+	// for portfolio readiness.
+	FindProductMatrices(ctx context.Context) (map[int64][]MatrixEntry, error)
+	// SaveMatrixEntry creates or replaces one row.
+	SaveMatrixEntry(ctx context.Context, e *MatrixEntry, rec AuditRecord) error
+	// DeleteMatrixEntry removes a release's override of one requirement.
+	DeleteMatrixEntry(ctx context.Context, releaseID int64, requirementID string, rec AuditRecord) error
+	// AddEvidence stores evidence and, for a file, its content.
+	AddEvidence(ctx context.Context, e *Evidence, data []byte, rec AuditRecord) error
+	FindEvidence(ctx context.Context, id int64) (*Evidence, error)
+	// EvidenceData returns a stored file's content by its SHA-256.
+	EvidenceData(ctx context.Context, sha256 string) ([]byte, error)
+	DeleteEvidence(ctx context.Context, id int64, rec AuditRecord) error
+	// SaveRiskAssessment stores a new version (its Version is assigned).
+	SaveRiskAssessment(ctx context.Context, ra *RiskAssessment, rec AuditRecord) error
+	// FindRiskAssessments returns a product's versions, newest first.
+	FindRiskAssessments(ctx context.Context, productID int64) ([]*RiskAssessment, error)
+	// LatestRiskAssessments returns each product's newest version.
+	LatestRiskAssessments(ctx context.Context) ([]*RiskAssessment, error)
+}
+
 // Store is every store interface; package sqlstore implements it.
 type Store interface {
 	UserStore
@@ -115,4 +161,6 @@ type Store interface {
 	OrganisationStore
 	SetupStore
 	AuditStore
+	ProductStore
+	ComplianceStore
 }

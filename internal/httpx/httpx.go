@@ -175,3 +175,16 @@ func ClientIP(r *http.Request, proxyHeader string) string {
 	}
 	return strings.Trim(host, "[]")
 }
+
+// ServeEvidenceFile sends a stored evidence file as a download. Files are
+// always attachments of an opaque type, sandboxed and unsniffable, so that
+// an uploaded HTML or SVG file cannot run in cyra's origin.
+func ServeEvidenceFile(w http.ResponseWriter, e *cra.Evidence, data []byte) {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": e.FileName}))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Write(data)
+}

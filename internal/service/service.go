@@ -49,6 +49,8 @@ func New(store cra.Store, o Options) cra.Services {
 		Tokens:       &TokenService{deps: d},
 		Organisation: &OrganisationService{deps: d},
 		Audit:        &AuditService{deps: d},
+		Products:     &ProductService{deps: d},
+		Compliance:   &ComplianceService{deps: d},
 	}
 }
 
