@@ -34,7 +34,11 @@ type fixture struct {
 	// target is a service account the role tests read and change; person
 	// is a person whose password they reset.
 	target, person *cra.User
-	seq            atomic.Int64
+	// product, release and evidence are what the product routes work on.
+	product  *cra.Product
+	release  *cra.Release
+	evidence *cra.Evidence
+	seq      atomic.Int64
 }
 
 func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
@@ -63,6 +67,15 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 		t.Fatal(err)
 	}
 	if f.person, err = svc.Users.CreateUser(f.admin, cra.NewUser{Email: "person@acme.example", Role: cra.RoleMember, Kind: cra.KindPerson, Password: password}); err != nil {
+		t.Fatal(err)
+	}
+	if f.product, err = svc.Products.CreateProduct(f.admin, cra.Product{Name: "Gateway"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.release, err = svc.Products.CreateRelease(f.admin, f.product.ID, cra.Release{Version: "1.0", Status: cra.ReleasePlanned}); err != nil {
+		t.Fatal(err)
+	}
+	if f.evidence, err = svc.Compliance.AddEvidence(f.admin, f.product.ID, cra.NewEvidence{RequirementID: "II.3", FileName: "report.txt", Data: []byte("report")}); err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
@@ -108,7 +121,34 @@ var (
 	everyone = []cra.Role{cra.RoleAdmin, cra.RoleSecurityOfficer, cra.RoleMember, cra.RoleAuditor}
 	readers  = []cra.Role{cra.RoleAdmin, cra.RoleSecurityOfficer, cra.RoleAuditor}
 	admins   = []cra.Role{cra.RoleAdmin}
+	writers  = []cra.Role{cra.RoleAdmin, cra.RoleSecurityOfficer, cra.RoleMember}
 )
+
+func productPath(suffix string, body ...string) func(*fixture, *testing.T, cra.Role) request {
+	return func(f *fixture, _ *testing.T, _ cra.Role) request {
+		return request{fmt.Sprintf("/api/v1/products/%d%s", f.product.ID, suffix), strings.Join(body, "")}
+	}
+}
+
+func releasePath(suffix string, body ...string) func(*fixture, *testing.T, cra.Role) request {
+	return func(f *fixture, _ *testing.T, _ cra.Role) request {
+		return request{fmt.Sprintf("/api/v1/releases/%d%s", f.release.ID, suffix), strings.Join(body, "")}
+	}
+}
+
+func evidencePath(suffix string) func(*fixture, *testing.T, cra.Role) request {
+	return func(f *fixture, _ *testing.T, _ cra.Role) request {
+		return request{fmt.Sprintf("/api/v1/evidence/%d%s", f.evidence.ID, suffix), ""}
+	}
+}
+
+func scopeJSON() string {
+	var parts []string
+	for _, q := range cra.ScopeQuestions {
+		parts = append(parts, fmt.Sprintf(`"%s":%v`, q.ID, !q.Excludes))
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
 
 func fixed(path, body string) func(*fixture, *testing.T, cra.Role) request {
 	return func(*fixture, *testing.T, cra.Role) request { return request{path, body} }
@@ -120,7 +160,6 @@ var matrix = map[string]routeCase{
 	"GET /api/v1/me": {everyone, fixed("/api/v1/me", "")},
 	// A wrong current password is refused with 400 after authorization,
 	// which proves access without changing anything.
-	"POST /api/v1/me/password": {everyone, fixed("/api/v1/me/password", `{"current_password":"wrong-password-x","new_password":"lichen-copper-parade-3"}`)},
 	"GET /api/v1/organisation": {everyone, fixed("/api/v1/organisation", "")},
 	"PUT /api/v1/organisation": {admins, fixed("/api/v1/organisation", `{"legal_name":"ACME Ltd","postal_address":"2 Main St","contact_email":"psirt@acme.example","website":"","member_state":"IE"}`)},
 	"GET /api/v1/users":        {readers, fixed("/api/v1/users", "")},
@@ -150,6 +189,48 @@ var matrix = map[string]routeCase{
 		}
 		return request{fmt.Sprintf("/api/v1/tokens/%d", ct.Token.ID), ""}
 	}},
+	"GET /api/v1/products": {everyone, fixed("/api/v1/products", "")},
+	"POST /api/v1/products": {writers, func(f *fixture, _ *testing.T, _ cra.Role) request {
+		return request{"/api/v1/products", fmt.Sprintf(`{"name":"Product %d"}`, f.seq.Add(1))}
+	}},
+	"GET /api/v1/products/{id}": {everyone, productPath("")},
+	"PUT /api/v1/products/{id}": {writers, func(f *fixture, _ *testing.T, _ cra.Role) request {
+		return request{fmt.Sprintf("/api/v1/products/%d", f.product.ID), fmt.Sprintf(`{"name":"Gateway","description":"v%d"}`, f.seq.Add(1))}
+	}},
+	"PUT /api/v1/products/{id}/scope":          {writers, productPath("/scope", `{"answers":`+scopeJSON()+`}`)},
+	"PUT /api/v1/products/{id}/classification": {writers, productPath("/classification", `{"category":"I-12","rationale":"routing"}`)},
+	"GET /api/v1/products/{id}/releases":       {everyone, productPath("/releases")},
+	"POST /api/v1/products/{id}/releases": {writers, func(f *fixture, _ *testing.T, _ cra.Role) request {
+		return request{fmt.Sprintf("/api/v1/products/%d/releases", f.product.ID), fmt.Sprintf(`{"version":"2.%d","status":"planned"}`, f.seq.Add(1))}
+	}},
+	"GET /api/v1/products/{id}/requirements":               {everyone, productPath("/requirements")},
+	"PUT /api/v1/products/{id}/requirements/{requirement}": {writers, productPath("/requirements/I.2.a", `{"status":"in-progress"}`)},
+	"POST /api/v1/products/{id}/evidence":                  {writers, productPath("/evidence", `{"requirement_id":"II.5","url":"https://acme.example/cvd"}`)},
+	"GET /api/v1/products/{id}/risk-assessments":           {everyone, productPath("/risk-assessments")},
+	"POST /api/v1/products/{id}/risk-assessments":          {writers, productPath("/risk-assessments", `{"reviewed_on":"2026-11-01","review_due":"2027-11-01"}`)},
+	"GET /api/v1/releases/{id}":                            {everyone, releasePath("")},
+	"PUT /api/v1/releases/{id}":                            {writers, releasePath("", `{"version":"1.0","status":"planned"}`)},
+	"GET /api/v1/releases/{id}/requirements":               {everyone, releasePath("/requirements")},
+	"PUT /api/v1/releases/{id}/requirements/{requirement}": {writers, releasePath("/requirements/II.2", `{"status":"met"}`)},
+	"DELETE /api/v1/releases/{id}/requirements/{requirement}": {writers, func(f *fixture, t *testing.T, _ cra.Role) request {
+		if _, err := f.svc.Compliance.SetRequirement(f.admin, f.product.ID, f.release.ID, cra.RequirementState{RequirementID: "II.4", Status: cra.StatusMet}); err != nil {
+			t.Fatal(err)
+		}
+		return request{fmt.Sprintf("/api/v1/releases/%d/requirements/II.4", f.release.ID), ""}
+	}},
+	"GET /api/v1/evidence/{id}":      {everyone, evidencePath("")},
+	"GET /api/v1/evidence/{id}/file": {everyone, evidencePath("/file")},
+	"DELETE /api/v1/evidence/{id}": {writers, func(f *fixture, t *testing.T, _ cra.Role) request {
+		e, err := f.svc.Compliance.AddEvidence(f.admin, f.product.ID, cra.NewEvidence{RequirementID: "II.6", URL: "https://acme.example/contact"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return request{fmt.Sprintf("/api/v1/evidence/%d", e.ID), ""}
+	}},
+	"GET /api/v1/calendar": {everyone, fixed("/api/v1/calendar", "")},
+	"POST /api/v1/apply": {writers, func(f *fixture, _ *testing.T, _ cra.Role) request {
+		return request{"/api/v1/apply", fmt.Sprintf(`{"products":[{"name":"Applied %d"}]}`, f.seq.Add(1))}
+	}},
 	"GET /api/v1/audit":        {readers, fixed("/api/v1/audit?limit=5", "")},
 	"GET /api/v1/audit/verify": {readers, fixed("/api/v1/audit/verify", "")},
 }
@@ -157,6 +238,15 @@ var matrix = map[string]routeCase{
 func TestRoleMatrix(t *testing.T) {
 	testutil.EachDB(t, nil, func(t *testing.T, db *sqlstore.DB) {
 		f := newFixture(t, db)
+		patterns := map[string]bool{}
+		for _, rt := range api.Routes(api.Deps{}) {
+			patterns[rt.Pattern()] = true
+		}
+		for p := range matrix {
+			if !patterns[p] {
+				t.Errorf("the authorization matrix names %s, which is not a route", p)
+			}
+		}
 		for _, rt := range api.Routes(api.Deps{}) {
 			if rt.Public {
 				continue

@@ -117,6 +117,10 @@ type ProductService interface {
 	// by ReleaseID.
 	CreateRelease(ctx context.Context, productID int64, r Release) (*Release, error)
 	UpdateRelease(ctx context.Context, id int64, r Release) (*Release, error)
+	// Apply makes the products and releases match a document. Every
+	// problem in the document is reported (fields keyed by their path, such
+	// as products[0].releases[1].support_end) before anything is written.
+	Apply(ctx context.Context, doc ApplyDocument) (*ApplyResult, error)
 }
 
 // MatrixView is a product's or release's effective Annex I matrix.
