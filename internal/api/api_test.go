@@ -158,8 +158,6 @@ func fixed(path, body string) func(*fixture, *testing.T, cra.Role) request {
 // api.Routes must have an entry; a new endpoint without one fails the test.
 var matrix = map[string]routeCase{
 	"GET /api/v1/me": {everyone, fixed("/api/v1/me", "")},
-	// A wrong current password is refused with 400 after authorization,
-	// which proves access without changing anything.
 	"GET /api/v1/organisation": {everyone, fixed("/api/v1/organisation", "")},
 	"PUT /api/v1/organisation": {admins, fixed("/api/v1/organisation", `{"legal_name":"ACME Ltd","postal_address":"2 Main St","contact_email":"psirt@acme.example","website":"","member_state":"IE"}`)},
 	"GET /api/v1/users":        {readers, fixed("/api/v1/users", "")},
