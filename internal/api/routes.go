@@ -10,6 +10,7 @@ import (
 
 	"cyra/internal/cra"
 	"cyra/internal/httpx"
+	"cyra/internal/manifest"
 )
 
 // Route is one endpoint of the API.
@@ -84,6 +85,7 @@ func Routes(d Deps) []Route {
 		{Method: "GET", Path: Prefix + "/evidence/{id}", Summary: "One piece of evidence", Handler: serve(d.Logger, handleGetEvidence(s.Compliance))},
 		{Method: "GET", Path: Prefix + "/evidence/{id}/file", Summary: "Download an evidence file", Handler: serve(d.Logger, handleEvidenceFile(s.Compliance))},
 		{Method: "DELETE", Path: Prefix + "/evidence/{id}", Summary: "Remove evidence added by mistake", Handler: serve(d.Logger, handleDeleteEvidence(s.Compliance))},
+		{Method: "POST", Path: Prefix + "/apply", Summary: "Apply a product manifest (YAML or JSON)", MaxBody: manifest.MaxSize, Handler: serve(d.Logger, handleApply(s.Products))},
 		{Method: "GET", Path: Prefix + "/calendar", Summary: "The obligations calendar", Handler: serve(d.Logger, handleCalendar(s.Products))},
 		{Method: "GET", Path: Prefix + "/scope-questions", Summary: "The scope check's questions", Public: true, Handler: serve(d.Logger, handleScopeQuestions())},
 		{Method: "GET", Path: Prefix + "/categories", Summary: "The product categories of Annex III and IV", Public: true, Handler: serve(d.Logger, handleCategories())},

@@ -45,6 +45,9 @@ func commands() []command {
 		{"user", "manage users offline: user create, list, set-password", runUser},
 		{"token", "create API tokens offline: token create", runToken},
 		{"audit", "check the audit log: audit verify", runAudit},
+		{"product", "products via the API: product create, list, show", runProduct},
+		{"release", "releases via the API: release create, list", runRelease},
+		{"apply", "apply a product manifest (YAML or JSON) via the API", runApply},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -110,7 +113,8 @@ func printUsage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.usage)
 	}
 	fmt.Fprintln(w, "\nRun 'cyra <command> -h' for a command's flags. Every flag can also be set")
-	fmt.Fprintln(w, "with an environment variable: --database-url is CYRA_DATABASE_URL.")
+	fmt.Fprintln(w, "with an environment variable: --database-url is CYRA_DATABASE_URL. The product,")
+	fmt.Fprintln(w, "release and apply commands talk to a running cyra: set CYRA_SERVER and CYRA_TOKEN.")
 }
 
 // flags is a FlagSet whose defaults come from CYRA_* environment variables.
