@@ -157,7 +157,7 @@ func fixed(path, body string) func(*fixture, *testing.T, cra.Role) request {
 // matrix is the authorization matrix of the API. Every route in
 // api.Routes must have an entry; a new endpoint without one fails the test.
 var matrix = map[string]routeCase{
-	"GET /api/v1/me": {everyone, fixed("/api/v1/me", "")},
+	"GET /api/v1/me":           {everyone, fixed("/api/v1/me", "")},
 	"GET /api/v1/organisation": {everyone, fixed("/api/v1/organisation", "")},
 	"PUT /api/v1/organisation": {admins, fixed("/api/v1/organisation", `{"legal_name":"ACME Ltd","postal_address":"2 Main St","contact_email":"psirt@acme.example","website":"","member_state":"IE"}`)},
 	"GET /api/v1/users":        {readers, fixed("/api/v1/users", "")},

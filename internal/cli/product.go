@@ -13,8 +13,8 @@ import (
 	"text/tabwriter"
 
 	"cyra/internal/api"
-	"cyra/internal/manifest"
 	"cyra/internal/cra"
+	"cyra/internal/manifest"
 )
 
 func runProduct(ctx context.Context, e *env, args []string) error {
