@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"cyra/internal/cra"
@@ -44,18 +45,32 @@ func (s *ComplianceService) Matrix(ctx context.Context, productID, releaseID int
 		return nil, err
 	}
 	v := &cra.MatrixView{ProductID: productID, ReleaseID: releaseID, Overridden: map[string]bool{}}
-	var release []cra.MatrixEntry
+	// A release overrides a requirement only where it has a stated
+	// state; evidence attached to the release without one (or left after
+	// the override was cleared) is shown on the product's row instead of
+	// hiding it.
+	var overrides []cra.MatrixEntry
+	loose := map[string][]cra.Evidence{}
 	if releaseID != 0 {
-		if release, err = s.store.FindMatrix(ctx, productID, releaseID); err != nil {
+		release, err := s.store.FindMatrix(ctx, productID, releaseID)
+		if err != nil {
 			return nil, err
 		}
 		for _, e := range release {
 			if e.UpdatedBy != "" {
 				v.Overridden[e.RequirementID] = true
+				overrides = append(overrides, e)
+			} else {
+				loose[e.RequirementID] = e.Evidence
 			}
 		}
 	}
-	v.Rows = cra.EffectiveMatrix(product, release)
+	v.Rows = cra.EffectiveMatrix(product, overrides)
+	for i := range v.Rows {
+		if ev := loose[v.Rows[i].RequirementID]; len(ev) > 0 {
+			v.Rows[i].Evidence = append(slices.Clip(v.Rows[i].Evidence), ev...)
+		}
+	}
 	v.Readiness = cra.ComputeReadiness(cra.States(v.Rows))
 	return v, nil
 }

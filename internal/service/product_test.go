@@ -191,11 +191,17 @@ func TestMatrixAndRisk(t *testing.T) {
 			rv.Readiness.Met != 2 || !rv.Overridden["II.1"] || rv.Overridden["I.2.a"] {
 			t.Fatalf("matrices: product %+v release %+v %v", pv.Readiness, rv.Readiness, err)
 		}
+		// Evidence on the release for a requirement it does not override
+		// shows on the product's row and does not hide it.
+		if _, err := e.svc.Compliance.AddEvidence(ctx, p.ID, cra.NewEvidence{ReleaseID: r.ID, RequirementID: "I.2.a", URL: "https://acme.example/r1-report"}); err != nil {
+			t.Fatal(err)
+		}
 		if err := e.svc.Compliance.ClearOverride(ctx, r.ID, "II.1"); err != nil {
 			t.Fatal(err)
 		}
-		if rv, _ := e.svc.Compliance.Matrix(ctx, p.ID, r.ID); rv.Readiness.Met != 1 {
-			t.Fatalf("after clearing: %+v", rv.Readiness)
+		rv, _ = e.svc.Compliance.Matrix(ctx, p.ID, r.ID)
+		if rv.Readiness.Met != 1 || rv.Rows[1].RequirementID != "I.2.a" || rv.Rows[1].Status != cra.StatusMet || len(rv.Rows[1].Evidence) != 1 || rv.Overridden["I.2.a"] {
+			t.Fatalf("after clearing: %+v %+v", rv.Readiness, rv.Rows[1])
 		}
 		other, _ := e.svc.Products.CreateProduct(ctx, cra.Product{Name: "Other"})
 		if _, err := e.svc.Compliance.Matrix(ctx, other.ID, r.ID); code(err) != cra.ENOTFOUND {

@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"cyra/internal/cra"
 )
@@ -101,10 +102,8 @@ func (u *UI) logout(w http.ResponseWriter, r *http.Request) error {
 // sections are the product areas of the navigation, with what each will
 // hold; they fill in as the features land.
 var sections = map[string]struct{ Title, Text string }{
-	"products":        {"Products", "Your products with digital elements, their releases, CRA scope, risk class, conformity route and support period (Art. 13, Annex III/IV)."},
 	"vulnerabilities": {"Vulnerabilities", "Findings matched from OSV, NVD, CISA KEV, ENISA EUVD and EPSS against every release on the market, with triage (Annex I Part II)."},
 	"reports":         {"Reports", "Art. 14 cases for actively exploited vulnerabilities and severe incidents, with their 24 h, 72 h and final-report clocks."},
-	"compliance":      {"Compliance", "Technical documentation (Annex VII), EU declaration of conformity (Annex V) and user information (Annex II)."},
 }
 
 func (u *UI) section(name string) handler {
@@ -120,8 +119,38 @@ func (u *UI) section(name string) handler {
 
 // dashboardData is the dashboard's content.
 type dashboardData struct {
-	User *cra.User
-	Org  *cra.Organisation
+	User      *cra.User
+	Org       *cra.Organisation
+	Portfolio *cra.Portfolio
+	// WithWarnings counts the products with at least one warning.
+	WithWarnings int
+	// Calendar holds the obligations of the next twelve months, the two
+	// application dates of the CRA, and everything past or overdue.
+	Calendar []calendarItem
+}
+
+// calendarItem is an obligation with the name of its product.
+type calendarItem struct {
+	cra.CalendarEvent
+	ProductName string
+}
+
+// calendarHorizon is how far ahead the dashboard lists obligations.
+const calendarHorizon = 12 // months
+
+func dashboardCalendar(pf *cra.Portfolio, now time.Time) []calendarItem {
+	names := map[int64]string{}
+	for _, o := range pf.Products {
+		names[o.Product.ID] = o.Product.Name
+	}
+	until := now.AddDate(0, calendarHorizon, 0)
+	var out []calendarItem
+	for _, e := range pf.Calendar {
+		if e.Kind == "regulation" || e.Past || e.Date.Before(until) {
+			out = append(out, calendarItem{e, names[e.ProductID]})
+		}
+	}
+	return out
 }
 
 func (u *UI) dashboard(w http.ResponseWriter, r *http.Request) error {
@@ -137,7 +166,17 @@ func (u *UI) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil && cra.ErrorCode(err) != cra.ENOTFOUND {
 		return err
 	}
-	p := &Page{Title: "Dashboard", Nav: "dashboard", Data: dashboardData{User: me, Org: org}}
+	pf, err := u.Services.Products.Portfolio(r.Context())
+	if err != nil {
+		return err
+	}
+	d := dashboardData{User: me, Org: org, Portfolio: pf, Calendar: dashboardCalendar(pf, u.Now())}
+	for _, o := range pf.Products {
+		if len(o.Warnings) > 0 {
+			d.WithWarnings++
+		}
+	}
+	p := &Page{Title: "Dashboard", Nav: "dashboard", Data: d}
 	if r.URL.Query().Get("done") == "setup" {
 		p.Flash = "cyra is set up. Next, invite your team under Settings → Users."
 	}

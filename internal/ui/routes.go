@@ -34,10 +34,34 @@ func (u *UI) Routes() []Route {
 		{"GET /login", u.loginForm},
 		{"POST /login", u.loginSubmit},
 		{"POST /logout", u.logout},
-		{"GET /products", u.section("products")},
+		{"GET /products", u.products},
+		{"GET /products/new", u.productNew},
+		{"POST /products", u.productCreate},
+		{"GET /products/{id}", u.product},
+		{"GET /products/{id}/edit", u.productEdit},
+		{"POST /products/{id}/edit", u.productUpdate},
+		{"GET /products/{id}/scope", u.scopeForm},
+		{"POST /products/{id}/scope", u.scopeSubmit},
+		{"GET /products/{id}/classification", u.classifyForm},
+		{"POST /products/{id}/classification", u.classifySubmit},
+		{"GET /products/{id}/releases/new", u.releaseNew},
+		{"POST /products/{id}/releases", u.releaseCreate},
+		{"GET /releases/{id}", u.release},
+		{"POST /releases/{id}", u.releaseUpdate},
+		{"GET /products/{id}/requirements", u.matrix(false)},
+		{"GET /releases/{id}/requirements", u.matrix(true)},
+		{"GET /products/{id}/requirements/{req}", u.requirement(false)},
+		{"POST /products/{id}/requirements/{req}", u.requirementSubmit(false)},
+		{"GET /releases/{id}/requirements/{req}", u.requirement(true)},
+		{"POST /releases/{id}/requirements/{req}", u.requirementSubmit(true)},
+		{"POST /releases/{id}/requirements/{req}/clear", u.clearOverride},
+		{"GET /evidence/{id}/file", u.evidenceFile},
+		{"POST /evidence/{id}/delete", u.evidenceDelete},
+		{"GET /products/{id}/risk", u.risk},
+		{"POST /products/{id}/risk", u.riskSubmit},
 		{"GET /vulnerabilities", u.section("vulnerabilities")},
 		{"GET /reports", u.section("reports")},
-		{"GET /compliance", u.section("compliance")},
+		{"GET /compliance", u.compliance},
 		{"GET /settings", u.settings},
 		{"GET /settings/organisation", u.organisationForm},
 		{"POST /settings/organisation", u.organisationSubmit},
@@ -61,6 +85,17 @@ func (u *UI) Routes() []Route {
 		// the session cookie is live (an ended session's cookie must not
 		// decide the form token).
 		routes = append(routes, Route{Pattern: p.pattern, Handler: u.authenticate(u.Cookies.ProtectForms(u.serve(p.h)))})
+	}
+	// Evidence forms may carry a file of up to 20 MiB, more than
+	// ProtectForms reads; readUploads reads it first (see there).
+	for _, p := range []struct {
+		pattern string
+		h       handler
+	}{
+		{"POST /products/{id}/requirements/{req}/evidence", u.evidenceAdd(false)},
+		{"POST /releases/{id}/requirements/{req}/evidence", u.evidenceAdd(true)},
+	} {
+		routes = append(routes, Route{Pattern: p.pattern, Handler: u.authenticate(u.readUploads(u.Cookies.ProtectForms(u.serve(p.h))))})
 	}
 	return routes
 }

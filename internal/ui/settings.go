@@ -24,6 +24,18 @@ var flashes = map[string]string{
 	"revoked":      "Token revoked. Requests with it are refused from now on.",
 	"password":     "Password changed. Your other sessions were signed out.",
 	"logout":       "You are signed out.",
+
+	"product-created":  "Product created. Next, run the scope check and classify it.",
+	"product-updated":  "Product saved.",
+	"scope":            "Scope decision recorded.",
+	"classified":       "Classification recorded. The conformity routes below follow from it.",
+	"release-created":  "Release added.",
+	"release-updated":  "Release saved.",
+	"requirement":      "Requirement saved.",
+	"override-cleared": "The release follows the product's state for this requirement again.",
+	"evidence-added":   "Evidence added.",
+	"evidence-deleted": "Evidence deleted. The audit log keeps a record of it.",
+	"risk-saved":       "A new version of the risk assessment was saved.",
 }
 
 func flash(r *http.Request) string { return flashes[r.URL.Query().Get("done")] }

@@ -12,6 +12,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
 	"path"
@@ -88,8 +89,10 @@ func New(d Deps) (*UI, error) {
 		"roles":        func() []cra.Role { return cra.Roles },
 		"memberStates": func() []cra.MemberState { return cra.MemberStates },
 		"invalid":      invalidAttrs,
+		"invalidHint":  invalidHint,
 		"fieldError":   fieldError,
 	}
+	maps.Copy(funcs, productFuncs)
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, fmt.Errorf("ui: layout: %w", err)
@@ -115,7 +118,8 @@ func New(d Deps) (*UI, error) {
 
 // requiredPages are rendered by handlers; a missing one fails start-up.
 var requiredPages = []string{"setup", "setup_done", "login", "dashboard", "section", "settings", "users", "user", "tokens",
-	"token_created", "organisation", "audit", "audit_verify", "account", "error"}
+	"token_created", "organisation", "audit", "audit_verify", "account", "error",
+	"products", "product", "product_form", "scope", "classification", "release", "matrix", "requirement", "risk", "compliance"}
 
 func (u *UI) assetURL(name string) string {
 	f, ok := u.static[name]
@@ -146,6 +150,17 @@ func invalidAttrs(errs map[string]string, field string) template.HTMLAttr {
 		return ""
 	}
 	return template.HTMLAttr(`aria-invalid="true" aria-describedby="err-` + template.HTMLEscapeString(field) + `"`)
+}
+
+// invalidHint is invalidAttrs for a control that also has a hint: the
+// hint's id joins the error's in aria-describedby (an element can carry
+// the attribute only once).
+func invalidHint(errs map[string]string, field, hintID string) template.HTMLAttr {
+	ids := template.HTMLEscapeString(hintID)
+	if errs[field] == "" {
+		return template.HTMLAttr(`aria-describedby="` + ids + `"`)
+	}
+	return template.HTMLAttr(`aria-invalid="true" aria-describedby="err-` + template.HTMLEscapeString(field) + ` ` + ids + `"`)
 }
 
 // fieldError renders a field's problem, if any.
