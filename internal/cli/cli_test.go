@@ -2,10 +2,10 @@ package cli_test
 
 import (
 	"bufio"
-	"fmt"
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"net/http"
 	"os"

@@ -117,7 +117,7 @@ func TestReleaseRules(t *testing.T) {
 			r     cra.Release
 			field string
 		}{
-			"placed before release": {cra.Release{Version: "1", ReleaseDate: mustDate("2026-03-01"), PlacedOnMarket: mustDate("2026-02-01"), SupportEnd: cra.YearMonth{Year: 2032, Month: 1}}, "placed_on_market"},
+			"placed before release":      {cra.Release{Version: "1", ReleaseDate: mustDate("2026-03-01"), PlacedOnMarket: mustDate("2026-02-01"), SupportEnd: cra.YearMonth{Year: 2032, Month: 1}}, "placed_on_market"},
 			"support end before placing": {cra.Release{Version: "1", ReleaseDate: mustDate("2026-01-01"), PlacedOnMarket: mustDate("2026-02-01"), SupportEnd: cra.YearMonth{Year: 2025, Month: 12}, ShortSupportJustification: "x"}, "support_end"},
 			"under five years":           {cra.Release{Version: "1", ReleaseDate: mustDate("2026-01-01"), PlacedOnMarket: mustDate("2026-02-01"), SupportEnd: cra.YearMonth{Year: 2031, Month: 1}}, "support_end"},
 			"on market without support":  {cra.Release{Version: "1", ReleaseDate: mustDate("2026-01-01"), PlacedOnMarket: mustDate("2026-02-01")}, "support_end"},
