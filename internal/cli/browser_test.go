@@ -69,7 +69,8 @@ func (u *ui) click(css string) {
 	u.must(el.Click())
 }
 
-// waitPath waits for the browser to arrive at a path (and query).
+// waitPath waits for the browser to arrive at a path; when want has a
+// query, the query must match too.
 func (u *ui) waitPath(want string) {
 	u.t.Helper()
 	err := u.s.WaitFor(10*time.Second, func() (bool, error) {
@@ -78,7 +79,10 @@ func (u *ui) waitPath(want string) {
 			return false, err
 		}
 		p, _ := url.Parse(cur)
-		return p.RequestURI() == want, nil
+		if strings.Contains(want, "?") {
+			return p.RequestURI() == want, nil
+		}
+		return p.Path == want, nil
 	})
 	if err != nil {
 		u.fail("never reached %s: %v", want, err)
@@ -108,30 +112,16 @@ func TestBrowserFirstRunToAuditLog(t *testing.T) {
 	testutil.RequireBrowser(t)
 	for _, d := range testutil.Dialects() {
 		t.Run(d, func(t *testing.T) {
-			setup, _, stop := Serve(t, dbEnv(t, d))
-			defer stop()
-			s, err := webdriver.Start(t.Context(), webdriver.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			u := &ui{t: t, s: s, base: setup[:strings.Index(setup, "/setup")], shot: os.Getenv("CYRA_SCREENSHOTS")}
+			u, setup := startBrowser(t, d, false)
+			s := u.s
 
 			// First-run setup through the one-time link.
 			u.must(s.Navigate(setup))
 			if title, _ := s.Title(); title != "Set up cyra · cyra" {
 				u.fail("setup page title %q", title)
 			}
-			u.fill("#legal_name", "Nordlicht Devices GmbH")
-			u.fill("#postal_address", "Hafenstraße 5\n20457 Hamburg")
-			u.fill("#contact_email", "psirt@nordlicht.example")
-			u.fill("#website", "https://nordlicht.example")
-			u.click(`#member_state option[value="DE"]`)
-			u.fill("#admin_name", "Greta Admin")
-			u.fill("#admin_email", "greta@nordlicht.example")
 			// A weak password is refused with the reason next to the field.
-			u.fill("#admin_password", "qwertyuiop12")
-			u.fill("#admin_password_confirm", "qwertyuiop12")
+			u.fillSetupForm("qwertyuiop12")
 			u.snap("setup")
 			u.click("form button[type=submit]")
 			u.waitPath("/setup")
@@ -169,7 +159,7 @@ func TestBrowserFirstRunToAuditLog(t *testing.T) {
 			u.fill("#password", "saffron-tundra-beacon-5")
 			u.snap("users")
 			u.click("form.stack button[type=submit]")
-			err = s.WaitFor(10*time.Second, func() (bool, error) {
+			err := s.WaitFor(10*time.Second, func() (bool, error) {
 				cur, err := s.CurrentURL()
 				return strings.Contains(cur, "done=user-created"), err
 			})
@@ -252,6 +242,42 @@ func TestBrowserFirstRunToAuditLog(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fillSetupForm fills the first-run form for Nordlicht Devices and its
+// administrator greta@nordlicht.example with the given password.
+func (u *ui) fillSetupForm(password string) {
+	u.t.Helper()
+	u.fill("#legal_name", "Nordlicht Devices GmbH")
+	u.fill("#postal_address", "Hafenstraße 5\n20457 Hamburg")
+	u.fill("#contact_email", "psirt@nordlicht.example")
+	u.fill("#website", "https://nordlicht.example")
+	u.click(`#member_state option[value="DE"]`)
+	u.fill("#admin_name", "Greta Admin")
+	u.fill("#admin_email", "greta@nordlicht.example")
+	u.fill("#admin_password", password)
+	u.fill("#admin_password_confirm", password)
+}
+
+// startBrowser starts cyra on a fresh database of the dialect and a
+// headless Chromium, and completes the first-run setup when setup is true.
+func startBrowser(t *testing.T, dialect string, setup bool) (*ui, string) {
+	t.Helper()
+	setupURL, _, stop := Serve(t, dbEnv(t, dialect))
+	t.Cleanup(func() { stop() })
+	s, err := webdriver.Start(t.Context(), webdriver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	u := &ui{t: t, s: s, base: setupURL[:strings.Index(setupURL, "/setup")], shot: os.Getenv("CYRA_SCREENSHOTS")}
+	if setup {
+		u.must(s.Navigate(setupURL))
+		u.fillSetupForm("heron-glacier-mosaic-31")
+		u.click("form button[type=submit]")
+		u.waitPath("/?done=setup")
+	}
+	return u, setupURL
 }
 
 func mustFind(u *ui, css string) *webdriver.Element {
