@@ -26,6 +26,12 @@ func handleApply(products cra.ProductService) handler {
 		default:
 			return cra.Errorf(cra.EUNSUPPORTED, "Send the manifest as application/yaml or application/json (got %q).", r.Header.Get("Content-Type"))
 		}
+		// The service authorizes again; checking here first keeps callers
+		// without the permission from learning what the parser thinks of
+		// their file.
+		if err := cra.Authorize(r.Context(), cra.PermProductsWrite); err != nil {
+			return err
+		}
 		name := r.URL.Query().Get("name")
 		if name == "" {
 			name = "manifest"

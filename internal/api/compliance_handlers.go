@@ -257,7 +257,7 @@ func handleGetEvidence(compliance cra.ComplianceService) handler {
 		if err != nil {
 			return err
 		}
-		e, _, err := compliance.EvidenceFile(r.Context(), id)
+		e, err := compliance.Evidence(r.Context(), id)
 		if err != nil {
 			return err
 		}

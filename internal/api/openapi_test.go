@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -114,6 +115,70 @@ func deref(t *testing.T, doc map[string]any, v any) map[string]any {
 	}
 	t.Errorf("reference chain too long")
 	return nil
+}
+
+// openRequestObjects returns where, below the request schema s (at), an
+// object schema admits unknown properties: a schema with properties or of
+// type object whose additionalProperties is neither false nor a schema (an
+// explicit map, whose keys are data). It follows $ref (each reference
+// once), properties, items, prefixItems, allOf, anyOf, oneOf and map value
+// schemas; not, if, then and else only constrain a shape described
+// elsewhere, so they are not followed. s itself is the caller's to check.
+func openRequestObjects(t *testing.T, doc map[string]any, s map[string]any, at string, seen map[string]bool) []string {
+	t.Helper()
+	var open []string
+	visit := func(where string, v any) {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		if ref, ok := m["$ref"].(string); ok {
+			if seen[ref] {
+				return
+			}
+			seen[ref] = true
+			if m = deref(t, doc, m); m == nil {
+				return
+			}
+			where = ref
+		}
+		isObject := m["properties"] != nil
+		switch typ := m["type"].(type) {
+		case string:
+			isObject = isObject || typ == "object"
+		case []any:
+			isObject = isObject || slices.Contains(typ, any("object"))
+		}
+		if isObject {
+			switch ap := m["additionalProperties"].(type) {
+			case bool:
+				if ap {
+					open = append(open, where)
+				}
+			case map[string]any:
+			default:
+				open = append(open, where)
+			}
+		}
+		open = append(open, openRequestObjects(t, doc, m, where, seen)...)
+	}
+	if props, ok := s["properties"].(map[string]any); ok {
+		names := slices.Sorted(maps.Keys(props))
+		for _, name := range names {
+			visit(at+"/properties/"+name, props[name])
+		}
+	}
+	visit(at+"/items", s["items"])
+	if ap, ok := s["additionalProperties"].(map[string]any); ok {
+		visit(at+"/additionalProperties", ap)
+	}
+	for _, k := range []string{"prefixItems", "allOf", "anyOf", "oneOf"} {
+		list, _ := s[k].([]any)
+		for i, v := range list {
+			visit(at+"/"+k+"/"+strconv.Itoa(i), v)
+		}
+	}
+	return open
 }
 
 func TestOpenAPIMatchesRoutes(t *testing.T) {
@@ -280,7 +345,10 @@ func TestOpenAPIDocumentIsWellFormed(t *testing.T) {
 		}
 
 		// Request bodies are closed objects: the server refuses unknown
-		// fields, so the schema must too.
+		// fields, so the schema must too, and so must every object nested
+		// in it (a risk assessment's threats, a manifest's releases). This
+		// holds for JSON bodies and multipart forms alike; a YAML body (a
+		// manifest, read as strictly as JSON) may reuse its JSON schema.
 		if rb, ok := o.op["requestBody"]; ok {
 			rbm := deref(t, doc, rb)
 			content, _ := rbm["content"].(map[string]any)
@@ -296,6 +364,9 @@ func TestOpenAPIDocumentIsWellFormed(t *testing.T) {
 				}
 				if ap, ok := schema["additionalProperties"].(bool); !ok || ap {
 					t.Errorf("%s: requestBody %s schema lacks additionalProperties: false", o, mt)
+				}
+				for _, at := range openRequestObjects(t, doc, schema, "schema", map[string]bool{}) {
+					t.Errorf("%s: requestBody %s: the object schema at %s lacks additionalProperties: false", o, mt, at)
 				}
 			}
 		}

@@ -63,8 +63,10 @@ type NewEvidence struct {
 func (n *NewEvidence) Validate() error {
 	f := map[string]string{}
 	n.URL, n.FileName, n.Note = strings.TrimSpace(n.URL), strings.TrimSpace(n.FileName), strings.TrimSpace(n.Note)
-	if _, ok := LookupRequirement(n.RequirementID); !ok {
+	if req, ok := LookupRequirement(n.RequirementID); !ok {
 		f["requirement_id"] = "Unknown Annex I requirement " + n.RequirementID + "."
+	} else {
+		n.RequirementID = req.ID
 	}
 	switch {
 	case n.URL != "" && n.Data != nil:

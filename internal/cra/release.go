@@ -133,8 +133,11 @@ func (r *Release) Validate() error {
 	if r.SubstantialModification && r.ModificationReason == "" {
 		f["modification_reason"] = "Say what changed that affects compliance (Art. 3(30))."
 	}
-	if utf8.RuneCountInString(r.ModificationReason) > maxLongText || utf8.RuneCountInString(r.ShortSupportJustification) > maxLongText {
+	if utf8.RuneCountInString(r.ModificationReason) > maxLongText {
 		f["modification_reason"] = "Must be at most 20000 characters."
+	}
+	if utf8.RuneCountInString(r.ShortSupportJustification) > maxLongText {
+		f["short_support_justification"] = "Must be at most 20000 characters."
 	}
 	return Invalid(f)
 }

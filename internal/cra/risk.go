@@ -94,9 +94,11 @@ func (ra *RiskAssessment) Validate() error {
 		if t.Decision == "" {
 			f[key+".decision"] = "Record the decision taken (mitigate, accept, transfer, avoid) and why."
 		}
-		for _, id := range t.Requirements {
-			if _, ok := LookupRequirement(id); !ok {
+		for j, id := range t.Requirements {
+			if req, ok := LookupRequirement(id); !ok {
 				f[key+".requirements"] = "Unknown Annex I requirement " + id + "."
+			} else {
+				t.Requirements[j] = req.ID
 			}
 		}
 		slices.Sort(t.Requirements)

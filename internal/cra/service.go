@@ -140,6 +140,7 @@ type ComplianceService interface {
 	SetRequirement(ctx context.Context, productID, releaseID int64, s RequirementState) (*MatrixEntry, error)
 	ClearOverride(ctx context.Context, releaseID int64, requirementID string) error
 	AddEvidence(ctx context.Context, productID int64, n NewEvidence) (*Evidence, error)
+	Evidence(ctx context.Context, id int64) (*Evidence, error)
 	EvidenceFile(ctx context.Context, id int64) (*Evidence, []byte, error)
 	DeleteEvidence(ctx context.Context, id int64) error
 	SaveRiskAssessment(ctx context.Context, productID int64, ra RiskAssessment) (*RiskAssessment, error)

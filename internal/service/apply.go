@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"cyra/internal/cra"
 )
@@ -148,8 +149,92 @@ func (s *ProductService) validateDocument(ctx context.Context, doc *cra.ApplyDoc
 			}
 		}
 	}
+	if len(f) == 0 {
+		if err := s.checkCycles(ctx, doc, f); err != nil {
+			return err
+		}
+	}
 	if len(f) > 0 {
 		return &cra.Error{Code: cra.EINVALID, Message: fmt.Sprintf("The document has %d problem(s); nothing was applied.", len(f)), Fields: f}
+	}
+	return nil
+}
+
+// checkCycles refuses a document whose components, together with the
+// composition already stored, would make a release contain itself. The
+// store refuses cycles too, but only while writing; finding them here
+// keeps an invalid document from being half applied.
+func (s *ProductService) checkCycles(ctx context.Context, doc *cra.ApplyDocument, f map[string]string) error {
+	type key = [2]string
+	stored, err := s.store.FindReleases(ctx, cra.ReleaseFilter{})
+	if err != nil {
+		return err
+	}
+	edges := map[key][]key{}
+	for _, r := range stored {
+		for _, c := range r.Components {
+			edges[key{r.ProductName, r.Version}] = append(edges[key{r.ProductName, r.Version}], key{c.ProductName, c.Version})
+		}
+	}
+	paths := map[key]string{}
+	var order []key
+	for i, ap := range doc.Products {
+		for j, ar := range ap.Releases {
+			k := key{ap.Product.Name, ar.Release.Version}
+			paths[k] = fmt.Sprintf("products[%d].releases[%d].components", i, j)
+			order = append(order, k)
+			edges[k] = nil // the document's list replaces the stored one
+			for _, c := range ar.Components {
+				edges[k] = append(edges[k], key{c.Product, c.Version})
+			}
+		}
+	}
+	// Depth-first search from each release of the document.
+	const (
+		unseen = iota
+		onPath
+		done
+	)
+	state := map[key]int{}
+	var stack []key
+	var visit func(k key) []key
+	visit = func(k key) []key {
+		state[k] = onPath
+		stack = append(stack, k)
+		for _, next := range edges[k] {
+			switch state[next] {
+			case onPath:
+				i := slices.Index(stack, next)
+				return append(slices.Clone(stack[i:]), next)
+			case unseen:
+				if cycle := visit(next); cycle != nil {
+					return cycle
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[k] = done
+		return nil
+	}
+	for _, k := range order {
+		if state[k] != unseen {
+			continue
+		}
+		stack = stack[:0]
+		if cycle := visit(k); cycle != nil {
+			var names []string
+			for _, c := range cycle {
+				names = append(names, c[0]+" "+c[1])
+			}
+			msg := "These components make a cycle (" + strings.Join(names, " contains ") + "); products cannot contain each other."
+			// Every release of the document on the cycle gets the message.
+			for _, c := range cycle {
+				if path, ok := paths[c]; ok {
+					f[path] = msg
+				}
+			}
+			return nil
+		}
 	}
 	return nil
 }

@@ -113,6 +113,11 @@ func (s *ComplianceService) ClearOverride(ctx context.Context, releaseID int64, 
 	if err := cra.Authorize(ctx, cra.PermProductsWrite); err != nil {
 		return err
 	}
+	req, ok := cra.LookupRequirement(requirementID)
+	if !ok {
+		return cra.Errorf(cra.ENOTFOUND, "Unknown Annex I requirement %q.", requirementID)
+	}
+	requirementID = req.ID
 	return s.store.DeleteMatrixEntry(ctx, releaseID, requirementID, s.record(cra.ActorFrom(ctx), "requirement.clear_override", "release",
 		itoa(releaseID), nil, map[string]any{"requirement": requirementID}))
 }
@@ -143,6 +148,14 @@ func (s *ComplianceService) AddEvidence(ctx context.Context, productID int64, n 
 		return nil, err
 	}
 	return e, nil
+}
+
+// Evidence returns one piece of evidence without its content.
+func (s *ComplianceService) Evidence(ctx context.Context, id int64) (*cra.Evidence, error) {
+	if err := cra.Authorize(ctx, cra.PermProductsRead); err != nil {
+		return nil, err
+	}
+	return s.store.FindEvidence(ctx, id)
 }
 
 // EvidenceFile returns an evidence file's metadata and content.

@@ -204,7 +204,7 @@ func (s *ProductService) DecideScope(ctx context.Context, id int64, answers cra.
 	}
 	res, err := cra.EvaluateScope(answers)
 	if err != nil {
-		return nil, err
+		return nil, prefixFields(err, "answers")
 	}
 	if !res.Complete {
 		f := map[string]string{}

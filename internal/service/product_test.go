@@ -2,6 +2,8 @@ package service_test
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -314,6 +316,25 @@ func TestApply(t *testing.T) {
 		}
 		if _, err := e.svc.Products.ProductByName(ctx, "Renamed"); code(err) != cra.ENOTFOUND {
 			t.Fatalf("an invalid document was partly applied: %v", err)
+		}
+		// A cycle, new in the document or closing over stored composition,
+		// is found before anything is written.
+		cyc := cra.ApplyDocument{Products: []cra.ApplyProduct{
+			{Product: cra.Product{Name: "A"}, Releases: []cra.ApplyRelease{{Release: cra.Release{Version: "1", Status: cra.ReleasePlanned}, Components: []cra.ComponentName{{Product: "B", Version: "1"}}}}},
+			{Product: cra.Product{Name: "B"}, Releases: []cra.ApplyRelease{{Release: cra.Release{Version: "1", Status: cra.ReleasePlanned}, Components: []cra.ComponentName{{Product: "A", Version: "1"}}}}},
+		}}
+		if _, err := e.svc.Products.Apply(ctx, cyc); !strings.Contains(strings.Join(slices.Collect(maps.Values(cra.ErrorFields(err))), " "), "cycle") {
+			t.Fatalf("cycle in the document: %v", cra.ErrorFields(err))
+		}
+		if _, err := e.svc.Products.ProductByName(ctx, "A"); code(err) != cra.ENOTFOUND {
+			t.Fatalf("a document with a cycle was partly applied: %v", err)
+		}
+		// The gateway contains the library; making the library contain the
+		// gateway closes a cycle over what is stored.
+		back := doc()
+		back.Products[1].Releases[0].Components = []cra.ComponentName{{Product: "Nordlicht Gateway", Version: "1.0"}}
+		if _, err := e.svc.Products.Apply(ctx, back); cra.ErrorFields(err)["products[1].releases[0].components"] == "" {
+			t.Fatalf("cycle over stored composition: %v", cra.ErrorFields(err))
 		}
 	})
 }

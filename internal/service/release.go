@@ -85,12 +85,13 @@ func (s *ProductService) UpdateRelease(ctx context.Context, id int64, in cra.Rel
 	}
 	in.Components = componentIDs(in.Components)
 	return s.store.UpdateRelease(ctx, id, func(r *cra.Release) (cra.AuditRecord, error) {
-		before := releaseSummary(r)
+		before, loaded := releaseSummary(r), r.Components
 		r.Version, r.ReleaseDate, r.PlacedOnMarket, r.Status = in.Version, in.ReleaseDate, in.PlacedOnMarket, in.Status
 		r.SubstantialModification, r.ModificationReason, r.SecurityUpdate = in.SubstantialModification, in.ModificationReason, in.SecurityUpdate
 		r.SupportEnd, r.ShortSupportJustification, r.Components = in.SupportEnd, in.ShortSupportJustification, in.Components
 		b, a := diff(before, releaseSummary(r))
 		if len(a) == 0 {
+			r.Components = loaded // unchanged: keep the names the store loaded
 			return cra.AuditRecord{}, nil
 		}
 		r.UpdatedAt = s.now()
