@@ -32,17 +32,32 @@ func runProduct(ctx context.Context, e *env, args []string) error {
 	return usagef("unknown subcommand %q: use create, list or show", args[0])
 }
 
-// formatFlag adds --format text|json.
-func formatFlag(f *flags) *string {
-	return f.String("format", "text", "output format: text or json")
+// apiCommand is a command that talks to the API: its flags, including
+// --format and the client flags, and the output format.
+type apiCommand struct {
+	*flags
+	format *string
+	cf     clientFlags
 }
 
-func checkFormat(s string) error {
-	if s != "text" && s != "json" {
-		return usagef("--format must be text or json, not %q", s)
+func newAPICommand(e *env, name, synopsis string) *apiCommand {
+	f := newFlags(e, name, synopsis)
+	return &apiCommand{flags: f, format: f.String("format", "text", "output format: text or json"), cf: addClientFlags(f)}
+}
+
+// start parses the arguments.
+func (c *apiCommand) start(args []string) error {
+	if err := c.parse(args, 0); err != nil {
+		return err
+	}
+	if *c.format != "text" && *c.format != "json" {
+		return usagef("--format must be text or json, not %q", *c.format)
 	}
 	return nil
 }
+
+// json reports whether JSON output was asked for.
+func (c *apiCommand) json() bool { return *c.format == "json" }
 
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
@@ -51,7 +66,7 @@ func printJSON(w io.Writer, v any) error {
 }
 
 func runProductCreate(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "product create", "product create --name N [flags]")
+	f := newAPICommand(e, "product create", "product create --name N [flags]")
 	var in api.ProductInput
 	f.StringVar(&in.Name, "name", "", "product name (required, unique)")
 	f.StringVar(&in.Model, "model", "", "model or type designation")
@@ -67,12 +82,7 @@ func runProductCreate(ctx context.Context, e *env, args []string) error {
 	states := f.String("member-states", "", "comma-separated Member States where it is made available, e.g. DE,FR,AT")
 	f.StringVar(&in.Team, "team", "", "owning team")
 	lifecycle := f.String("lifecycle", "in-development", "in-development, on-market, end-of-support or withdrawn")
-	format := formatFlag(f)
-	cf := addClientFlags(f)
-	if err := f.parse(args, 0); err != nil {
-		return err
-	}
-	if err := checkFormat(*format); err != nil {
+	if err := f.start(args); err != nil {
 		return err
 	}
 	if in.Name == "" {
@@ -81,7 +91,7 @@ func runProductCreate(ctx context.Context, e *env, args []string) error {
 	in.RemoteDataProcessing, in.RDPDescription = *rdp != "", *rdp
 	in.OperatorRole, in.Licensing, in.Lifecycle = cra.OperatorRole(*role), cra.Licensing(*lic), cra.Lifecycle(*lifecycle)
 	in.MemberStates = splitList(*states)
-	c, err := cf.client()
+	c, err := f.cf.client()
 	if err != nil {
 		return err
 	}
@@ -89,7 +99,7 @@ func runProductCreate(ctx context.Context, e *env, args []string) error {
 	if err := c.json(ctx, "POST", "/api/v1/products", in, &p); err != nil {
 		return err
 	}
-	if *format == "json" {
+	if f.json() {
 		return printJSON(e.stdout, p)
 	}
 	fmt.Fprintf(e.stdout, "created product %d %s\n", p.ID, p.Name)
@@ -107,16 +117,11 @@ func splitList(s string) []string {
 }
 
 func runProductList(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "product list", "product list [flags]")
-	format := formatFlag(f)
-	cf := addClientFlags(f)
-	if err := f.parse(args, 0); err != nil {
+	f := newAPICommand(e, "product list", "product list [flags]")
+	if err := f.start(args); err != nil {
 		return err
 	}
-	if err := checkFormat(*format); err != nil {
-		return err
-	}
-	c, err := cf.client()
+	c, err := f.cf.client()
 	if err != nil {
 		return err
 	}
@@ -127,7 +132,7 @@ func runProductList(ctx context.Context, e *env, args []string) error {
 	if err := c.json(ctx, "GET", "/api/v1/products", nil, &out); err != nil {
 		return err
 	}
-	if *format == "json" {
+	if f.json() {
 		return printJSON(e.stdout, out)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
@@ -184,17 +189,12 @@ func findProduct(ctx context.Context, c *client, ref string) (*api.ProductOvervi
 }
 
 func runProductShow(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "product show", "product show --product ID|NAME [flags]")
+	f := newAPICommand(e, "product show", "product show --product ID|NAME [flags]")
 	ref := f.String("product", "", "the product's id or name")
-	format := formatFlag(f)
-	cf := addClientFlags(f)
-	if err := f.parse(args, 0); err != nil {
+	if err := f.start(args); err != nil {
 		return err
 	}
-	if err := checkFormat(*format); err != nil {
-		return err
-	}
-	c, err := cf.client()
+	c, err := f.cf.client()
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func runProductShow(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
+	if f.json() {
 		return printJSON(e.stdout, p)
 	}
 	w := e.stdout
@@ -268,7 +268,7 @@ func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 
 func runReleaseCreate(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "release create", "release create --product ID|NAME --version V [flags]")
+	f := newAPICommand(e, "release create", "release create --product ID|NAME --version V [flags]")
 	ref := f.String("product", "", "the product's id or name (required)")
 	var in api.ReleaseInput
 	f.StringVar(&in.Version, "version", "", "version string (required)")
@@ -281,19 +281,14 @@ func runReleaseCreate(ctx context.Context, e *env, args []string) error {
 	status := f.String("status", "released", "planned, released or withdrawn")
 	var comps multiFlag
 	f.Var(&comps, "component", "a contained release of another product, as PRODUCT@VERSION (repeatable)")
-	format := formatFlag(f)
-	cf := addClientFlags(f)
-	if err := f.parse(args, 0); err != nil {
-		return err
-	}
-	if err := checkFormat(*format); err != nil {
+	if err := f.start(args); err != nil {
 		return err
 	}
 	if in.Version == "" {
 		return usagef("--version is required")
 	}
 	in.SubstantialModification, in.ModificationReason, in.Status = *substantial != "", *substantial, cra.ReleaseStatus(*status)
-	c, err := cf.client()
+	c, err := f.cf.client()
 	if err != nil {
 		return err
 	}
@@ -324,7 +319,7 @@ func runReleaseCreate(ctx context.Context, e *env, args []string) error {
 	if err := c.json(ctx, "POST", "/api/v1/products/"+strconv.FormatInt(p.ID, 10)+"/releases", in, &r); err != nil {
 		return err
 	}
-	if *format == "json" {
+	if f.json() {
 		return printJSON(e.stdout, r)
 	}
 	fmt.Fprintf(e.stdout, "created release %d: %s %s\n", r.ID, p.Name, r.Version)
@@ -332,17 +327,12 @@ func runReleaseCreate(ctx context.Context, e *env, args []string) error {
 }
 
 func runReleaseList(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "release list", "release list --product ID|NAME [flags]")
+	f := newAPICommand(e, "release list", "release list --product ID|NAME [flags]")
 	ref := f.String("product", "", "the product's id or name (required)")
-	format := formatFlag(f)
-	cf := addClientFlags(f)
-	if err := f.parse(args, 0); err != nil {
+	if err := f.start(args); err != nil {
 		return err
 	}
-	if err := checkFormat(*format); err != nil {
-		return err
-	}
-	c, err := cf.client()
+	c, err := f.cf.client()
 	if err != nil {
 		return err
 	}
@@ -350,7 +340,7 @@ func runReleaseList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
+	if f.json() {
 		return printJSON(e.stdout, p.Releases)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
@@ -368,14 +358,9 @@ func runReleaseList(ctx context.Context, e *env, args []string) error {
 // runApply sends a product manifest to the server, which applies it as a
 // whole or not at all.
 func runApply(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "apply", "apply -f FILE [flags]")
+	f := newAPICommand(e, "apply", "apply -f FILE [flags]")
 	file := f.String("f", "", "the product manifest, YAML (.yaml, .yml) or JSON (.json); - reads standard input")
-	format := formatFlag(f)
-	cf := addClientFlags(f)
-	if err := f.parse(args, 0); err != nil {
-		return err
-	}
-	if err := checkFormat(*format); err != nil {
+	if err := f.start(args); err != nil {
 		return err
 	}
 	if *file == "" {
@@ -393,7 +378,7 @@ func runApply(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := cf.client()
+	c, err := f.cf.client()
 	if err != nil {
 		return err
 	}
@@ -417,7 +402,7 @@ func runApply(ctx context.Context, e *env, args []string) error {
 		}
 		return err
 	}
-	if *format == "json" {
+	if f.json() {
 		return printJSON(e.stdout, res)
 	}
 	counts := map[string]int{}
