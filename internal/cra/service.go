@@ -2,6 +2,7 @@ package cra
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -147,6 +148,26 @@ type ComplianceService interface {
 	RiskAssessments(ctx context.Context, productID int64) ([]*RiskAssessment, error)
 }
 
+// SBOMService imports, reads, exports and compares SBOMs.
+type SBOMService interface {
+	// ImportSBOM parses an SBOM (format "" autodetects) and makes its
+	// components the release's components, keeping the document.
+	ImportSBOM(ctx context.Context, releaseID int64, fileName string, data []byte, format SBOMFormat) (*SBOMImport, error)
+	// SBOMs returns a release's SBOMs, newest (current) first.
+	SBOMs(ctx context.Context, releaseID int64) ([]*SBOMRecord, error)
+	// SBOMDocument returns an SBOM's record and original document.
+	SBOMDocument(ctx context.Context, sbomID int64) (*SBOMRecord, []byte, error)
+	Components(ctx context.Context, f ComponentFilter) ([]StoredComponent, int, error)
+	// ExportSBOM writes a release's current components as CycloneDX 1.6
+	// JSON or SPDX 2.3 JSON.
+	ExportSBOM(ctx context.Context, releaseID int64, format SBOMFormat, w io.Writer) error
+	// DiffReleases compares the components of two releases of a product.
+	DiffReleases(ctx context.Context, fromID, toID int64) (*ReleaseDiff, error)
+	// SearchComponents finds the releases containing a package, given as a
+	// purl with or without version (version, if set, overrides it).
+	SearchComponents(ctx context.Context, purl, version string) ([]ComponentHit, error)
+}
+
 // Services bundles the services the transports need. It is a plain
 // parameter object built in package cli, not a service locator: each
 // handler takes only the service it uses.
@@ -158,6 +179,7 @@ type Services struct {
 	Audit        AuditService
 	Products     ProductService
 	Compliance   ComplianceService
+	SBOMs        SBOMService
 }
 
 // ReadinessChecker reports whether the instance can serve requests:

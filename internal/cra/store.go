@@ -153,6 +153,28 @@ type ComplianceStore interface {
 	LatestRiskAssessments(ctx context.Context) ([]*RiskAssessment, error)
 }
 
+// SBOMStore persists SBOMs and the components of releases.
+type SBOMStore interface {
+	// SaveSBOM stores an SBOM of a release with its original document and
+	// makes its components the release's components, replacing the
+	// previous ones in the same transaction (earlier SBOMs stay as
+	// history). rec.SBOM.ID is set.
+	SaveSBOM(ctx context.Context, rec *SBOMRecord, original []byte, s *SBOM, audit AuditRecord) error
+	// FindSBOMs returns a release's SBOMs, newest first.
+	FindSBOMs(ctx context.Context, releaseID int64) ([]*SBOMRecord, error)
+	FindSBOMByID(ctx context.Context, id int64) (*SBOMRecord, error)
+	// SBOMContent returns the original document of an SBOM.
+	SBOMContent(ctx context.Context, id int64) ([]byte, error)
+	// SBOMGraph returns the dependency edges stored with an SBOM.
+	SBOMGraph(ctx context.Context, id int64) ([]Dependency, error)
+	// FindComponents returns a page of a release's components and the
+	// total that match.
+	FindComponents(ctx context.Context, f ComponentFilter) ([]StoredComponent, int, error)
+	// SearchComponents returns the components, across all releases, of a
+	// package, in a given version or any ("").
+	SearchComponents(ctx context.Context, key PackageKey, version string) ([]ComponentHit, error)
+}
+
 // Store is every store interface; package sqlstore implements it.
 type Store interface {
 	UserStore
@@ -163,4 +185,5 @@ type Store interface {
 	AuditStore
 	ProductStore
 	ComplianceStore
+	SBOMStore
 }

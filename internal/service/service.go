@@ -19,6 +19,10 @@ type Options struct {
 	Sessions cra.SessionPolicy
 	// Logger receives security events such as failed sign-ins.
 	Logger *slog.Logger
+	// SBOMMaxSize bounds an SBOM upload (default DefaultSBOMMaxSize).
+	SBOMMaxSize int64
+	// Version is cyra's version, written into exported SBOMs.
+	Version string
 }
 
 type deps struct {
@@ -39,6 +43,10 @@ func New(store cra.Store, o Options) cra.Services {
 	if d.logger == nil {
 		d.logger = slog.New(slog.DiscardHandler)
 	}
+	sbomMax := o.SBOMMaxSize
+	if sbomMax <= 0 {
+		sbomMax = DefaultSBOMMaxSize
+	}
 	policy := o.Sessions
 	if policy.Idle <= 0 || policy.Absolute <= 0 {
 		policy = cra.DefaultSessionPolicy
@@ -51,6 +59,7 @@ func New(store cra.Store, o Options) cra.Services {
 		Audit:        &AuditService{deps: d},
 		Products:     &ProductService{deps: d},
 		Compliance:   &ComplianceService{deps: d},
+		SBOMs:        &SBOMService{deps: d, maxSize: sbomMax, version: o.Version},
 	}
 }
 
