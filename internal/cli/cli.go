@@ -48,6 +48,7 @@ func commands() []command {
 		{"product", "products via the API: product create, list, show", runProduct},
 		{"release", "releases via the API: release create, list", runRelease},
 		{"apply", "apply a product manifest (YAML or JSON) via the API", runApply},
+		{"sbom", "SBOMs: sbom check, convert (offline); upload, export, diff, search (via the API)", runSBOM},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -122,6 +123,7 @@ type flags struct {
 	*flag.FlagSet
 	getenv func(string) string
 	errs   []error
+	pos    []string // positional arguments, wherever they stood
 }
 
 func newFlags(e *env, name, synopsis string) *flags {
@@ -159,21 +161,49 @@ func (f *flags) duration(name string, def time.Duration, usage string) *time.Dur
 	return f.Duration(name, def, usage+" (env "+envName(name)+")")
 }
 
-// parse parses args and reports environment errors and stray arguments.
+// parse parses args, allowing flags before and after positional
+// arguments ("cyra sbom check FILE --format json"), and reports
+// environment errors and stray arguments. Everything after "--" is
+// positional.
 func (f *flags) parse(args []string, maxArgs int) error {
-	if err := f.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	f.pos = nil
+	for {
+		before := len(args)
+		if err := f.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return &usageError{err.Error()}
 		}
-		return &usageError{err.Error()}
+		rest := f.Args()
+		if len(rest) == 0 {
+			break
+		}
+		// Parse stops at the first positional argument or after "--".
+		if consumed := before - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			f.pos = append(f.pos, rest...)
+			break
+		}
+		f.pos, args = append(f.pos, rest[0]), rest[1:]
 	}
 	if len(f.errs) > 0 {
 		return f.errs[0]
 	}
-	if f.NArg() > maxArgs {
-		return usagef("unexpected argument %q", f.Arg(maxArgs))
+	if len(f.pos) > maxArgs {
+		return usagef("unexpected argument %q", f.pos[maxArgs])
 	}
 	return nil
+}
+
+// NArg is the number of positional arguments.
+func (f *flags) NArg() int { return len(f.pos) }
+
+// Arg returns the i-th positional argument.
+func (f *flags) Arg(i int) string {
+	if i < 0 || i >= len(f.pos) {
+		return ""
+	}
+	return f.pos[i]
 }
 
 // dbFlags are the flags that select the database.

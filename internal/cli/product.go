@@ -45,9 +45,9 @@ func newAPICommand(e *env, name, synopsis string) *apiCommand {
 	return &apiCommand{flags: f, format: f.String("format", "text", "output format: text or json"), cf: addClientFlags(f)}
 }
 
-// start parses the arguments.
-func (c *apiCommand) start(args []string) error {
-	if err := c.parse(args, 0); err != nil {
+// start parses the arguments, allowing up to maxArgs positional ones.
+func (c *apiCommand) start(args []string, maxArgs int) error {
+	if err := c.parse(args, maxArgs); err != nil {
 		return err
 	}
 	if *c.format != "text" && *c.format != "json" {
@@ -82,7 +82,7 @@ func runProductCreate(ctx context.Context, e *env, args []string) error {
 	states := f.String("member-states", "", "comma-separated Member States where it is made available, e.g. DE,FR,AT")
 	f.StringVar(&in.Team, "team", "", "owning team")
 	lifecycle := f.String("lifecycle", "in-development", "in-development, on-market, end-of-support or withdrawn")
-	if err := f.start(args); err != nil {
+	if err := f.start(args, 0); err != nil {
 		return err
 	}
 	if in.Name == "" {
@@ -118,7 +118,7 @@ func splitList(s string) []string {
 
 func runProductList(ctx context.Context, e *env, args []string) error {
 	f := newAPICommand(e, "product list", "product list [flags]")
-	if err := f.start(args); err != nil {
+	if err := f.start(args, 0); err != nil {
 		return err
 	}
 	c, err := f.cf.client()
@@ -191,7 +191,7 @@ func findProduct(ctx context.Context, c *client, ref string) (*api.ProductOvervi
 func runProductShow(ctx context.Context, e *env, args []string) error {
 	f := newAPICommand(e, "product show", "product show --product ID|NAME [flags]")
 	ref := f.String("product", "", "the product's id or name")
-	if err := f.start(args); err != nil {
+	if err := f.start(args, 0); err != nil {
 		return err
 	}
 	c, err := f.cf.client()
@@ -281,7 +281,7 @@ func runReleaseCreate(ctx context.Context, e *env, args []string) error {
 	status := f.String("status", "released", "planned, released or withdrawn")
 	var comps multiFlag
 	f.Var(&comps, "component", "a contained release of another product, as PRODUCT@VERSION (repeatable)")
-	if err := f.start(args); err != nil {
+	if err := f.start(args, 0); err != nil {
 		return err
 	}
 	if in.Version == "" {
@@ -329,7 +329,7 @@ func runReleaseCreate(ctx context.Context, e *env, args []string) error {
 func runReleaseList(ctx context.Context, e *env, args []string) error {
 	f := newAPICommand(e, "release list", "release list --product ID|NAME [flags]")
 	ref := f.String("product", "", "the product's id or name (required)")
-	if err := f.start(args); err != nil {
+	if err := f.start(args, 0); err != nil {
 		return err
 	}
 	c, err := f.cf.client()
@@ -360,7 +360,7 @@ func runReleaseList(ctx context.Context, e *env, args []string) error {
 func runApply(ctx context.Context, e *env, args []string) error {
 	f := newAPICommand(e, "apply", "apply -f FILE [flags]")
 	file := f.String("f", "", "the product manifest, YAML (.yaml, .yml) or JSON (.json); - reads standard input")
-	if err := f.start(args); err != nil {
+	if err := f.start(args, 0); err != nil {
 		return err
 	}
 	if *file == "" {

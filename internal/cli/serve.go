@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,9 +27,20 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	proxyHeader := f.string("proxy-header", "", "header with the client address set by a trusted reverse proxy, e.g. X-Forwarded-For")
 	idle := f.duration("session-idle", cra.DefaultSessionPolicy.Idle, "sign out after this long without activity")
 	absolute := f.duration("session-max", cra.DefaultSessionPolicy.Absolute, "sign out this long after signing in")
+	sbomMax := f.Int64("sbom-max-size", service.DefaultSBOMMaxSize, "largest SBOM accepted, in bytes after decompression (env CYRA_SBOM_MAX_SIZE)")
 	db := addDBFlags(f)
+	if v := e.getenv("CYRA_SBOM_MAX_SIZE"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return usagef("CYRA_SBOM_MAX_SIZE=%q is not a positive number of bytes", v)
+		}
+		*sbomMax = n
+	}
 	if err := f.parse(args, 0); err != nil {
 		return err
+	}
+	if *sbomMax <= 0 {
+		return usagef("--sbom-max-size must be a positive number of bytes")
 	}
 	logger, err := newLogger(e.stderr, *logFormat, *logLevel)
 	if err != nil {
@@ -56,10 +68,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		base = &url.URL{Scheme: "http", Host: ln.Addr().String()}
 	}
 	policy := cra.SessionPolicy{Idle: *idle, Absolute: *absolute}
-	svcs := service.New(store, service.Options{Sessions: policy, Logger: logger})
+	svcs := service.New(store, service.Options{Sessions: policy, Logger: logger, SBOMMaxSize: *sbomMax, Version: Version()})
 	reg := metrics.NewRegistry()
 	registerDBMetrics(reg, store)
-	h, err := server.New(server.Config{Logger: logger, Secure: base.Scheme == "https", ProxyHeader: *proxyHeader, SessionMaxAge: policy.Absolute},
+	h, err := server.New(server.Config{Logger: logger, Secure: base.Scheme == "https", ProxyHeader: *proxyHeader, SessionMaxAge: policy.Absolute, SBOMMaxSize: *sbomMax},
 		svcs, store, reg)
 	if err != nil {
 		ln.Close()

@@ -33,6 +33,8 @@ type Config struct {
 	Now         func() time.Time
 	// SessionMaxAge is the session cookie's lifetime.
 	SessionMaxAge time.Duration
+	// SBOMMaxSize bounds SBOM uploads.
+	SBOMMaxSize int64
 }
 
 // New returns cyra's HTTP handler.
@@ -62,8 +64,8 @@ func New(cfg Config, svcs cra.Services, ready cra.ReadinessChecker, reg *metrics
 		w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", reg.Handler())
-	api.Register(mux, api.Routes(api.Deps{Services: svcs, Logger: cfg.Logger, Now: cfg.Now, SessionCookie: cookies.Session}))
-	web, err := ui.New(ui.Deps{Services: svcs, Logger: cfg.Logger, Now: cfg.Now, Cookies: cookies, ProxyHeader: cfg.ProxyHeader, SessionMaxAge: cfg.SessionMaxAge})
+	api.Register(mux, api.Routes(api.Deps{Services: svcs, Logger: cfg.Logger, Now: cfg.Now, SessionCookie: cookies.Session, SBOMMaxSize: cfg.SBOMMaxSize}))
+	web, err := ui.New(ui.Deps{Services: svcs, Logger: cfg.Logger, Now: cfg.Now, Cookies: cookies, ProxyHeader: cfg.ProxyHeader, SessionMaxAge: cfg.SessionMaxAge, SBOMMaxSize: cfg.SBOMMaxSize})
 	if err != nil {
 		return nil, err
 	}
