@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"cyra/internal/cra"
+	"cyra/internal/httpx"
 )
 
 // releaseData is the state of the release page: the stored release (nil
@@ -19,6 +20,8 @@ type releaseData struct {
 	// Options are the releases of other products a release may contain.
 	Options []cra.ReleaseRef
 	Now     time.Time
+	// SBOM is the release's SBOM section (nil when adding a release).
+	SBOM *sbomSection
 }
 
 // releaseForm holds the form's values as typed, so that a date that does
@@ -171,6 +174,13 @@ func (u *UI) releaseCreate(w http.ResponseWriter, r *http.Request) error {
 
 // releasePage renders a release with its edit form.
 func (u *UI) releasePage(w http.ResponseWriter, r *http.Request, id int64, f *releaseForm, ferr error) error {
+	return u.releasePageWith(w, r, id, f, ferr, sbomForm{}, nil)
+}
+
+// releasePageWith renders a release; f and ferr are a release form sent
+// again, sf and serr an SBOM upload that failed (shown next to the file
+// field with the error's status).
+func (u *UI) releasePageWith(w http.ResponseWriter, r *http.Request, id int64, f *releaseForm, ferr error, sf sbomForm, serr error) error {
 	rel, err := u.Services.Products.GetRelease(r.Context(), id)
 	if err != nil {
 		return err
@@ -179,14 +189,28 @@ func (u *UI) releasePage(w http.ResponseWriter, r *http.Request, id int64, f *re
 	if err != nil {
 		return err
 	}
-	d := releaseData{ProductID: rel.ProductID, ProductName: rel.ProductName, Release: rel, Form: formOfRelease(rel), Options: opts, Now: u.Now()}
+	sec, err := u.sbomSection(r, rel, sf)
+	if err != nil {
+		return err
+	}
+	d := releaseData{ProductID: rel.ProductID, ProductName: rel.ProductName, Release: rel, Form: formOfRelease(rel), Options: opts, Now: u.Now(), SBOM: sec}
 	if f != nil {
 		d.Form = *f
 	}
-	p := &Page{Title: rel.ProductName + " " + rel.Version, Nav: "products", Flash: flash(r), Data: d}
+	p := &Page{Title: rel.ProductName + " " + rel.Version, Nav: "products", Flash: sec.flash(r), Data: d}
+	if sec.CanUpload {
+		p.Scripts = []string{"js/dropzone.js"}
+	}
 	if ferr != nil {
 		p.Flash = ""
 		return u.formError(w, r, ferr, "release", p)
+	}
+	if serr != nil {
+		p.Flash = ""
+		p.Errors = cra.ErrorFields(serr)
+		p.Error = "The SBOM was not imported, and nothing was stored. " + cra.ErrorMessage(serr)
+		u.render(w, r, httpx.Status(serr), "release", p)
+		return nil
 	}
 	u.render(w, r, http.StatusOK, "release", p)
 	return nil

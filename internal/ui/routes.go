@@ -57,6 +57,12 @@ func (u *UI) Routes() []Route {
 		{"POST /releases/{id}/requirements/{req}/clear", u.clearOverride},
 		{"GET /evidence/{id}/file", u.evidenceFile},
 		{"POST /evidence/{id}/delete", u.evidenceDelete},
+		{"GET /releases/{id}/components", u.components},
+		{"GET /releases/{id}/sbom.cdx.json", u.sbomExport(cra.FormatCycloneDXJSON)},
+		{"GET /releases/{id}/sbom.spdx.json", u.sbomExport(cra.FormatSPDXJSON)},
+		{"GET /sboms/{id}/document", u.sbomDocument},
+		{"GET /products/{id}/diff", u.diff},
+		{"GET /components", u.componentSearch},
 		{"GET /products/{id}/risk", u.risk},
 		{"POST /products/{id}/risk", u.riskSubmit},
 		{"GET /vulnerabilities", u.section("vulnerabilities")},
@@ -86,16 +92,19 @@ func (u *UI) Routes() []Route {
 		// decide the form token).
 		routes = append(routes, Route{Pattern: p.pattern, Handler: u.authenticate(u.Cookies.ProtectForms(u.serve(p.h)))})
 	}
-	// Evidence forms may carry a file of up to 20 MiB, more than
-	// ProtectForms reads; readUploads reads it first (see there).
+	// Upload forms carry files larger than ProtectForms reads: evidence up
+	// to 20 MiB, SBOMs up to the SBOM limit. readUploads reads them first
+	// (see there).
 	for _, p := range []struct {
 		pattern string
+		max     int64
 		h       handler
 	}{
-		{"POST /products/{id}/requirements/{req}/evidence", u.evidenceAdd(false)},
-		{"POST /releases/{id}/requirements/{req}/evidence", u.evidenceAdd(true)},
+		{"POST /products/{id}/requirements/{req}/evidence", cra.MaxEvidenceFile, u.evidenceAdd(false)},
+		{"POST /releases/{id}/requirements/{req}/evidence", cra.MaxEvidenceFile, u.evidenceAdd(true)},
+		{"POST /releases/{id}/sbom", u.SBOMMaxSize, u.sbomUpload},
 	} {
-		routes = append(routes, Route{Pattern: p.pattern, Handler: u.authenticate(u.readUploads(u.Cookies.ProtectForms(u.serve(p.h))))})
+		routes = append(routes, Route{Pattern: p.pattern, Handler: u.authenticate(u.readUploads(p.max, u.Cookies.ProtectForms(u.serve(p.h))))})
 	}
 	return routes
 }

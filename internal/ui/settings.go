@@ -36,6 +36,8 @@ var flashes = map[string]string{
 	"evidence-added":   "Evidence added.",
 	"evidence-deleted": "Evidence deleted. The audit log keeps a record of it.",
 	"risk-saved":       "A new version of the risk assessment was saved.",
+	"sbom-imported":    "SBOM imported.",
+	"sbom-replaced":    "SBOM imported; it replaced the previous SBOM.",
 }
 
 func flash(r *http.Request) string { return flashes[r.URL.Query().Get("done")] }

@@ -39,7 +39,13 @@ type Deps struct {
 	ProxyHeader string
 	// SessionMaxAge is the session cookie's lifetime (the absolute limit).
 	SessionMaxAge time.Duration
+	// SBOMMaxSize bounds an SBOM upload form's file (default
+	// DefaultSBOMMaxSize); the SBOM service applies its own limit too.
+	SBOMMaxSize int64
 }
+
+// DefaultSBOMMaxSize is the SBOM upload limit when Deps.SBOMMaxSize is 0.
+const DefaultSBOMMaxSize = 50 << 20
 
 // UI renders pages.
 type UI struct {
@@ -59,6 +65,9 @@ type staticFile struct {
 func New(d Deps) (*UI, error) {
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.SBOMMaxSize <= 0 {
+		d.SBOMMaxSize = DefaultSBOMMaxSize
 	}
 	u := &UI{Deps: d, pages: map[string]*template.Template{}, static: map[string]staticFile{}}
 	err := fs.WalkDir(staticFS, "static", func(p string, e fs.DirEntry, err error) error {
@@ -93,6 +102,7 @@ func New(d Deps) (*UI, error) {
 		"fieldError":   fieldError,
 	}
 	maps.Copy(funcs, productFuncs)
+	maps.Copy(funcs, sbomFuncs)
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, fmt.Errorf("ui: layout: %w", err)
@@ -119,7 +129,8 @@ func New(d Deps) (*UI, error) {
 // requiredPages are rendered by handlers; a missing one fails start-up.
 var requiredPages = []string{"setup", "setup_done", "login", "dashboard", "section", "settings", "users", "user", "tokens",
 	"token_created", "organisation", "audit", "audit_verify", "account", "error",
-	"products", "product", "product_form", "scope", "classification", "release", "matrix", "requirement", "risk", "compliance"}
+	"products", "product", "product_form", "scope", "classification", "release", "matrix", "requirement", "risk", "compliance",
+	"components", "diff", "component_search"}
 
 func (u *UI) assetURL(name string) string {
 	f, ok := u.static[name]
@@ -182,6 +193,9 @@ type Page struct {
 	Errors map[string]string
 	Error  string
 	Data   any
+	// Scripts are static scripts (names under static/, e.g.
+	// "js/dropzone.js") the page loads, deferred; most pages need none.
+	Scripts []string
 }
 
 // Can reports whether the viewer holds a permission (to show or hide
