@@ -38,6 +38,7 @@ type fixture struct {
 	product  *cra.Product
 	release  *cra.Release
 	evidence *cra.Evidence
+	sbom     *cra.SBOMRecord
 	seq      atomic.Int64
 }
 
@@ -78,6 +79,11 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	if f.evidence, err = svc.Compliance.AddEvidence(f.admin, f.product.ID, cra.NewEvidence{RequirementID: "II.3", FileName: "report.txt", Data: []byte("report")}); err != nil {
 		t.Fatal(err)
 	}
+	imp, err := svc.SBOMs.ImportSBOM(f.admin, f.release.ID, "bom.json", []byte(cdxDoc), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sbom = imp.SBOM
 	mux := http.NewServeMux()
 	api.Register(mux, api.Routes(api.Deps{Services: svc, SessionCookie: "cyra_session"}))
 	f.srv = httptest.NewServer(mux)
@@ -123,6 +129,13 @@ var (
 	admins   = []cra.Role{cra.RoleAdmin}
 	writers  = []cra.Role{cra.RoleAdmin, cra.RoleSecurityOfficer, cra.RoleMember}
 )
+
+// cdxDoc is a small CycloneDX SBOM.
+const cdxDoc = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,
+ "metadata":{"timestamp":"2026-11-01T10:00:00Z","tools":{"components":[{"type":"application","name":"syft","version":"1.0"}]},
+  "component":{"bom-ref":"app","type":"application","name":"gateway","version":"1.0"}},
+ "components":[{"bom-ref":"lodash","type":"library","name":"lodash","version":"4.17.21","purl":"pkg:npm/lodash@4.17.21","licenses":[{"license":{"id":"MIT"}}]}],
+ "dependencies":[{"ref":"app","dependsOn":["lodash"]}]}`
 
 func productPath(suffix string, body ...string) func(*fixture, *testing.T, cra.Role) request {
 	return func(f *fixture, _ *testing.T, _ cra.Role) request {
@@ -225,7 +238,20 @@ var matrix = map[string]routeCase{
 		}
 		return request{fmt.Sprintf("/api/v1/evidence/%d", e.ID), ""}
 	}},
-	"GET /api/v1/calendar": {everyone, fixed("/api/v1/calendar", "")},
+	"POST /api/v1/releases/{id}/sbom": {writers, func(f *fixture, _ *testing.T, _ cra.Role) request {
+		return request{fmt.Sprintf("/api/v1/releases/%d/sbom", f.release.ID), cdxDoc}
+	}},
+	"GET /api/v1/releases/{id}/sbom":       {everyone, releasePath("/sbom")},
+	"GET /api/v1/releases/{id}/sboms":      {everyone, releasePath("/sboms")},
+	"GET /api/v1/releases/{id}/components": {everyone, releasePath("/components")},
+	"GET /api/v1/sboms/{id}/document": {everyone, func(f *fixture, _ *testing.T, _ cra.Role) request {
+		return request{fmt.Sprintf("/api/v1/sboms/%d/document", f.sbom.ID), ""}
+	}},
+	"GET /api/v1/diff": {everyone, func(f *fixture, _ *testing.T, _ cra.Role) request {
+		return request{fmt.Sprintf("/api/v1/diff?from=%d&to=%d", f.release.ID, f.release.ID), ""}
+	}},
+	"GET /api/v1/components/search": {everyone, fixed("/api/v1/components/search?purl=pkg:npm/lodash", "")},
+	"GET /api/v1/calendar":          {everyone, fixed("/api/v1/calendar", "")},
 	"POST /api/v1/apply": {writers, func(f *fixture, _ *testing.T, _ cra.Role) request {
 		return request{"/api/v1/apply", fmt.Sprintf(`{"products":[{"name":"Applied %d"}]}`, f.seq.Add(1))}
 	}},

@@ -38,6 +38,8 @@ type Deps struct {
 	Services cra.Services
 	Logger   *slog.Logger
 	Now      func() time.Time
+	// SBOMMaxSize bounds SBOM uploads (default 50 MB).
+	SBOMMaxSize int64
 	// SessionCookie, when set, lets a signed-in browser read (GET) the API
 	// with its session. Writes always need an API token, so the API has no
 	// CSRF surface.
@@ -49,6 +51,9 @@ type Deps struct {
 func Routes(d Deps) []Route {
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.SBOMMaxSize <= 0 {
+		d.SBOMMaxSize = 50 << 20
 	}
 	s := d.Services
 	routes := []Route{
@@ -82,6 +87,13 @@ func Routes(d Deps) []Route {
 		{Method: "GET", Path: Prefix + "/releases/{id}/requirements", Summary: "A release's effective Annex I matrix", Handler: serve(d.Logger, handleMatrix(s.Products, s.Compliance, true))},
 		{Method: "PUT", Path: Prefix + "/releases/{id}/requirements/{requirement}", Summary: "Override one requirement for a release", Handler: serve(d.Logger, handleSetRequirement(s.Products, s.Compliance, true))},
 		{Method: "DELETE", Path: Prefix + "/releases/{id}/requirements/{requirement}", Summary: "Make a release follow the product's requirement state again", Handler: serve(d.Logger, handleClearOverride(s.Compliance))},
+		{Method: "POST", Path: Prefix + "/releases/{id}/sbom", Summary: "Upload the release's SBOM (CycloneDX or SPDX)", MaxBody: d.SBOMMaxSize, Handler: serve(d.Logger, handleUploadSBOM(s.SBOMs))},
+		{Method: "GET", Path: Prefix + "/releases/{id}/sbom", Summary: "Export the release's components as CycloneDX 1.6 or SPDX 2.3 JSON", Handler: serve(d.Logger, handleExportSBOM(s.SBOMs))},
+		{Method: "GET", Path: Prefix + "/releases/{id}/sboms", Summary: "The release's SBOM uploads, newest first", Handler: serve(d.Logger, handleListSBOMs(s.SBOMs))},
+		{Method: "GET", Path: Prefix + "/releases/{id}/components", Summary: "The release's components", Handler: serve(d.Logger, handleComponents(s.SBOMs))},
+		{Method: "GET", Path: Prefix + "/sboms/{id}/document", Summary: "Download an SBOM as it was uploaded", Handler: serve(d.Logger, handleSBOMDocument(s.SBOMs))},
+		{Method: "GET", Path: Prefix + "/diff", Summary: "Components added, removed and changed between two releases", Handler: serve(d.Logger, handleDiff(s.SBOMs, d.Now))},
+		{Method: "GET", Path: Prefix + "/components/search", Summary: "Releases containing a package", Handler: serve(d.Logger, handleSearchComponents(s.SBOMs, d.Now))},
 		{Method: "GET", Path: Prefix + "/evidence/{id}", Summary: "One piece of evidence", Handler: serve(d.Logger, handleGetEvidence(s.Compliance))},
 		{Method: "GET", Path: Prefix + "/evidence/{id}/file", Summary: "Download an evidence file", Handler: serve(d.Logger, handleEvidenceFile(s.Compliance))},
 		{Method: "DELETE", Path: Prefix + "/evidence/{id}", Summary: "Remove evidence added by mistake", Handler: serve(d.Logger, handleDeleteEvidence(s.Compliance))},
