@@ -87,7 +87,9 @@ func Routes(d Deps) []Route {
 		{Method: "GET", Path: Prefix + "/releases/{id}/requirements", Summary: "A release's effective Annex I matrix", Handler: serve(d.Logger, handleMatrix(s.Products, s.Compliance, true))},
 		{Method: "PUT", Path: Prefix + "/releases/{id}/requirements/{requirement}", Summary: "Override one requirement for a release", Handler: serve(d.Logger, handleSetRequirement(s.Products, s.Compliance, true))},
 		{Method: "DELETE", Path: Prefix + "/releases/{id}/requirements/{requirement}", Summary: "Make a release follow the product's requirement state again", Handler: serve(d.Logger, handleClearOverride(s.Compliance))},
-		{Method: "POST", Path: Prefix + "/releases/{id}/sbom", Summary: "Upload the release's SBOM (CycloneDX or SPDX)", MaxBody: d.SBOMMaxSize, Handler: serve(d.Logger, handleUploadSBOM(s.SBOMs))},
+		// The upload limit leaves room for a multipart form's overhead; the
+		// service applies the SBOM limit to the document itself.
+		{Method: "POST", Path: Prefix + "/releases/{id}/sbom", Summary: "Upload the release's SBOM (CycloneDX or SPDX)", MaxBody: d.SBOMMaxSize + 1<<20, Handler: serve(d.Logger, handleUploadSBOM(s.SBOMs))},
 		{Method: "GET", Path: Prefix + "/releases/{id}/sbom", Summary: "Export the release's components as CycloneDX 1.6 or SPDX 2.3 JSON", Handler: serve(d.Logger, handleExportSBOM(s.SBOMs))},
 		{Method: "GET", Path: Prefix + "/releases/{id}/sboms", Summary: "The release's SBOM uploads, newest first", Handler: serve(d.Logger, handleListSBOMs(s.SBOMs))},
 		{Method: "GET", Path: Prefix + "/releases/{id}/components", Summary: "The release's components", Handler: serve(d.Logger, handleComponents(s.SBOMs))},

@@ -155,7 +155,13 @@ func readSBOMUpload(r *http.Request) (name string, data []byte, format cra.SBOMF
 		format = f
 	}
 	if q := r.URL.Query().Get("format"); q != "" {
-		format = cra.SBOMFormat(q)
+		switch f := cra.SBOMFormat(q); f {
+		case cra.FormatCycloneDXJSON, cra.FormatCycloneDXXML, cra.FormatSPDXJSON, cra.FormatSPDXTagValue, cra.FormatSPDX3JSONLD:
+			format = f
+		default:
+			return "", nil, "", &cra.Error{Code: cra.EINVALID, Message: "Unknown format " + strconv.Quote(q) + "; use cyclonedx-json, cyclonedx-xml, spdx-json, spdx-tag-value or spdx3-jsonld, or leave it out to detect it.",
+				Fields: map[string]string{"format": "Unknown format."}}
+		}
 	}
 	if name == "" {
 		name = "sbom"
@@ -286,6 +292,7 @@ func handleExportSBOM(sboms cra.SBOMService) handler {
 			ct, ext = "application/spdx+json", ".spdx.json"
 		}
 		w.Header().Set("Content-Type", ct)
+		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "release-" + itoa(id) + ext}))
 		w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 		w.Write(buf.Bytes())

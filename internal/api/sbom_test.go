@@ -20,6 +20,9 @@ func TestSBOMOverHTTP(t *testing.T) {
 		if status != 415 || !strings.Contains(body, "declared as spdx-json, but the content is cyclonedx-json") {
 			t.Fatalf("declared SPDX, sent CycloneDX: %d %s", status, body)
 		}
+		if status, body, _ := f.do(t, cra.RoleMember, "POST", path+"?format=pdf", "application/json", cdxDoc); status != 400 || !strings.Contains(body, `"format"`) {
+			t.Fatalf("unknown declared format: %d %s", status, body)
+		}
 		if status, body, _ := f.do(t, cra.RoleMember, "POST", path, "image/png", cdxDoc); status != 415 || !strings.Contains(body, "application/vnd.cyclonedx+json") {
 			t.Fatalf("wrong media type: %d %s", status, body)
 		}
@@ -33,11 +36,14 @@ func TestSBOMOverHTTP(t *testing.T) {
 				ComponentCount int    `json:"component_count"`
 				FileName       string `json:"file_name"`
 				Current        bool   `json:"current"`
-				Quality        struct{ Score int }
+				Quality        struct {
+					Score int `json:"score"`
+				} `json:"quality"`
 			} `json:"sbom"`
 			Replaced bool `json:"replaced"`
 		}
-		if err := json.Unmarshal([]byte(body), &up); status != 201 || err != nil || up.SBOM.ComponentCount != 1 || !up.Replaced || up.SBOM.FileName != "gw.cdx.json" || !up.SBOM.Current {
+		if err := json.Unmarshal([]byte(body), &up); status != 201 || err != nil || up.SBOM.ComponentCount != 1 || !up.Replaced || up.SBOM.FileName != "gw.cdx.json" || !up.SBOM.Current ||
+			up.SBOM.Quality.Score == 0 || !strings.Contains(body, `"score":`) {
 			t.Fatalf("upload: %d %s", status, body)
 		}
 		// Components, exports, history and the original.

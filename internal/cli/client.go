@@ -46,16 +46,43 @@ func (c clientFlags) client() (*client, error) {
 	return &client{base: u, token: *c.token, http: &http.Client{Timeout: 2 * time.Minute}}, nil
 }
 
+// download streams a successful response body to w; errors are decoded
+// as for do.
+func (c *client) download(ctx context.Context, path string, w io.Writer) error {
+	return c.send(ctx, "GET", path, "", nil, func(body io.Reader) error {
+		_, err := io.Copy(w, body)
+		return err
+	})
+}
+
 // do sends a request and decodes a JSON response into out (if not nil).
 // API errors come back as *cra.Error with the server's code, message and
 // field problems.
 func (c *client) do(ctx context.Context, method, path, contentType string, body io.Reader, out any) error {
+	return c.send(ctx, method, path, contentType, body, func(r io.Reader) error {
+		if out == nil {
+			return nil
+		}
+		data, err := io.ReadAll(io.LimitReader(r, 64<<20))
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("%s %s: unexpected response: %w", method, path, err)
+		}
+		return nil
+	})
+}
+
+// send sends a request; a successful response's body goes to ok, an
+// error response becomes a *cra.Error with the server's code, message and
+// field problems.
+func (c *client) send(ctx context.Context, method, path, contentType string, body io.Reader, ok func(io.Reader) error) error {
 	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+path, body)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "cyra-cli/"+Version())
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -65,30 +92,24 @@ func (c *client) do(ctx context.Context, method, path, contentType string, body 
 		return fmt.Errorf("cannot reach cyra at %s: %w", c.base, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if resp.StatusCode < 400 {
+		return ok(resp.Body)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode >= 400 {
-		var e struct {
-			Error struct {
-				Code    string            `json:"code"`
-				Message string            `json:"message"`
-				Fields  map[string]string `json:"fields"`
-			} `json:"error"`
-		}
-		if json.Unmarshal(data, &e) != nil || e.Error.Message == "" {
-			return fmt.Errorf("%s %s: HTTP %d from %s", method, path, resp.StatusCode, c.base)
-		}
-		return &cra.Error{Code: e.Error.Code, Message: e.Error.Message, Fields: e.Error.Fields}
+	var e struct {
+		Error struct {
+			Code    string            `json:"code"`
+			Message string            `json:"message"`
+			Fields  map[string]string `json:"fields"`
+		} `json:"error"`
 	}
-	if out == nil {
-		return nil
+	if json.Unmarshal(data, &e) != nil || e.Error.Message == "" {
+		return fmt.Errorf("%s %s: HTTP %d from %s", method, path, resp.StatusCode, c.base)
 	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("%s %s: unexpected response: %w", method, path, err)
-	}
-	return nil
+	return &cra.Error{Code: e.Error.Code, Message: e.Error.Message, Fields: e.Error.Fields}
 }
 
 // json sends v as JSON.

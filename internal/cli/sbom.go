@@ -312,18 +312,10 @@ func runSBOMExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var raw rawBody
-	if err := c.do(ctx, "GET", "/api/v1/releases/"+strconv.FormatInt(rel.ID, 10)+"/sbom?format="+string(format), "", nil, &raw); err != nil {
-		return err
-	}
-	return writeOutput(e, *out, func(w io.Writer) error { _, err := w.Write(raw); return err })
+	return writeOutput(e, *out, func(w io.Writer) error {
+		return c.download(ctx, "/api/v1/releases/"+strconv.FormatInt(rel.ID, 10)+"/sbom?format="+string(format), w)
+	})
 }
-
-// rawBody receives a response body unchanged.
-type rawBody []byte
-
-// UnmarshalJSON keeps the bytes.
-func (r *rawBody) UnmarshalJSON(b []byte) error { *r = append((*r)[:0], b...); return nil }
 
 func runSBOMDiff(ctx context.Context, e *env, args []string) error {
 	f := newAPICommand(e, "sbom diff", "sbom diff --product P --from V1 --to V2")

@@ -74,8 +74,8 @@ type Component struct {
 
 // Hash is a checksum of a component.
 type Hash struct {
-	Algorithm string // "SHA-256", "SHA-512", "SHA-1", "MD5", …
-	Value     string // lower-case hex
+	Algorithm string `json:"algorithm"` // "SHA-256", "SHA-512", "SHA-1", "MD5", …
+	Value     string `json:"value"`     // lower-case hex
 }
 
 // Dependency is a node of the dependency graph with its direct
@@ -90,22 +90,24 @@ func (s *SBOM) HasGraph() bool { return len(s.Dependencies) > 0 }
 
 // QualityCheck is one criterion of the SBOM quality report.
 type QualityCheck struct {
-	ID     string // stable id, e.g. "creator", "component-hash"
-	Title  string
-	Source string // "BSI TR-03183-2 §5.2.1", "CRA Annex I Part II(1)"
+	ID     string `json:"id"` // stable id, e.g. "creator", "component-hash"
+	Title  string `json:"title"`
+	Source string `json:"source"` // "BSI TR-03183-2 §5.2.1", "CRA Annex I Part II(1)"
 	// Passed and Total count the items the check applies to (1 for a
 	// document-level check, the number of components for a per-component
 	// check).
-	Passed, Total int
-	Weight        int
+	Passed int `json:"passed"`
+	Total  int `json:"total"`
+	Weight int `json:"weight"`
 	// Examples name up to a few failing items.
-	Examples []string
+	Examples []string `json:"examples,omitempty"`
 }
 
-// QualityReport grades an SBOM against BSI TR-03183-2 and the CRA.
+// QualityReport grades an SBOM against BSI TR-03183-2 and the CRA. Its
+// JSON form is part of the API and the CLI's output.
 type QualityReport struct {
-	Score  int // 0-100, weighted share of passed checks
-	Checks []QualityCheck
+	Score  int            `json:"score"` // 0-100, weighted share of passed checks
+	Checks []QualityCheck `json:"checks"`
 }
 
 // SBOMRecord is a stored SBOM of a release: its metadata, quality and the

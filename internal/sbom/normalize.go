@@ -182,8 +182,12 @@ func (p *parser) finish() {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("%s a purl that does not parse.", plural(n, "more component has", "more components have")))
 	}
 	if noPURL > 0 {
-		s.Warnings = append(s.Warnings, fmt.Sprintf("%d of %s no purl; %s cannot be matched against advisories.",
-			noPURL, plural(len(s.Components), "component has", "components have"), map[bool]string{true: "it", false: "they"}[noPURL == 1]))
+		verb, pronoun := "have", "they"
+		if noPURL == 1 {
+			verb, pronoun = "has", "it"
+		}
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%d of %s %s no purl; %s cannot be matched against advisories.",
+			noPURL, plural(len(s.Components), "component", "components"), verb, pronoun))
 	}
 	shared, example := 0, ""
 	for _, c := range s.Components {
