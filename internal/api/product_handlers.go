@@ -210,17 +210,23 @@ func handleListReleases(products cra.ProductService, now func() time.Time) handl
 	}
 }
 
+// decodeRelease reads the {id} of the path and a release from the body.
+func decodeRelease(w http.ResponseWriter, r *http.Request) (int64, cra.Release, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, cra.Release{}, err
+	}
+	var in ReleaseInput
+	if err := httpx.Decode(w, r, &in); err != nil {
+		return 0, cra.Release{}, err
+	}
+	rel, err := in.Release()
+	return id, rel, err
+}
+
 func handleCreateRelease(products cra.ProductService, now func() time.Time) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r)
-		if err != nil {
-			return err
-		}
-		var in ReleaseInput
-		if err := httpx.Decode(w, r, &in); err != nil {
-			return err
-		}
-		rel, err := in.Release()
+		id, rel, err := decodeRelease(w, r)
 		if err != nil {
 			return err
 		}
@@ -251,15 +257,7 @@ func handleGetRelease(products cra.ProductService, now func() time.Time) handler
 
 func handleUpdateRelease(products cra.ProductService, now func() time.Time) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r)
-		if err != nil {
-			return err
-		}
-		var in ReleaseInput
-		if err := httpx.Decode(w, r, &in); err != nil {
-			return err
-		}
-		rel, err := in.Release()
+		id, rel, err := decodeRelease(w, r)
 		if err != nil {
 			return err
 		}

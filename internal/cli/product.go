@@ -188,17 +188,24 @@ func findProduct(ctx context.Context, c *client, ref string) (*api.ProductOvervi
 	return nil, cra.Errorf(cra.ENOTFOUND, "No product named %q.", ref)
 }
 
-func runProductShow(ctx context.Context, e *env, args []string) error {
-	f := newAPICommand(e, "product show", "product show --product ID|NAME [flags]")
-	ref := f.String("product", "", "the product's id or name")
+// productCommand runs the common part of commands about one product:
+// parse --product and the API flags and fetch the product.
+func productCommand(ctx context.Context, e *env, name, synopsis string, args []string) (*apiCommand, *api.ProductOverview, error) {
+	f := newAPICommand(e, name, synopsis)
+	ref := f.String("product", "", "the product's id or name (required)")
 	if err := f.start(args, 0); err != nil {
-		return err
+		return nil, nil, err
 	}
 	c, err := f.cf.client()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	p, err := findProduct(ctx, c, *ref)
+	return f, p, err
+}
+
+func runProductShow(ctx context.Context, e *env, args []string) error {
+	f, p, err := productCommand(ctx, e, "product show", "product show --product ID|NAME [flags]", args)
 	if err != nil {
 		return err
 	}
@@ -327,16 +334,7 @@ func runReleaseCreate(ctx context.Context, e *env, args []string) error {
 }
 
 func runReleaseList(ctx context.Context, e *env, args []string) error {
-	f := newAPICommand(e, "release list", "release list --product ID|NAME [flags]")
-	ref := f.String("product", "", "the product's id or name (required)")
-	if err := f.start(args, 0); err != nil {
-		return err
-	}
-	c, err := f.cf.client()
-	if err != nil {
-		return err
-	}
-	p, err := findProduct(ctx, c, *ref)
+	f, p, err := productCommand(ctx, e, "release list", "release list --product ID|NAME [flags]", args)
 	if err != nil {
 		return err
 	}
