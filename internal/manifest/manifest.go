@@ -724,40 +724,33 @@ func (p *parser) boolean(n *yaml.Node, path string) bool {
 
 // date reads a YYYY-MM-DD field; null and "" are the zero date.
 func (p *parser) date(n *yaml.Node, path string) cra.Date {
-	if isNull(n) {
-		return cra.Date{}
-	}
-	if n.Kind != yaml.ScalarNode {
-		p.bad(path, "Must be a date (YYYY-MM-DD), not %s.", describe(n))
-		return cra.Date{}
-	}
-	if strings.TrimSpace(n.Value) == "" {
-		return cra.Date{}
-	}
-	d, err := cra.ParseDate(n.Value)
-	if err != nil {
-		p.bad(path, "%s", cra.ErrorMessage(err))
-	}
-	return d
+	return scalar(p, n, path, "a date (YYYY-MM-DD)", cra.ParseDate)
 }
 
 // month reads a YYYY-MM field; null and "" are the zero month.
 func (p *parser) month(n *yaml.Node, path string) cra.YearMonth {
+	return scalar(p, n, path, "a month (YYYY-MM)", cra.ParseYearMonth)
+}
+
+// scalar reads a scalar field with a domain parser; null and "" give the
+// zero value, anything else that does not parse is a problem at path.
+func scalar[T any](p *parser, n *yaml.Node, path, what string, parse func(string) (T, error)) T {
+	var zero T
 	if isNull(n) {
-		return cra.YearMonth{}
+		return zero
 	}
 	if n.Kind != yaml.ScalarNode {
-		p.bad(path, "Must be a month (YYYY-MM), not %s.", describe(n))
-		return cra.YearMonth{}
+		p.bad(path, "Must be %s, not %s.", what, describe(n))
+		return zero
 	}
 	if strings.TrimSpace(n.Value) == "" {
-		return cra.YearMonth{}
+		return zero
 	}
-	ym, err := cra.ParseYearMonth(n.Value)
+	v, err := parse(n.Value)
 	if err != nil {
 		p.bad(path, "%s", cra.ErrorMessage(err))
 	}
-	return ym
+	return v
 }
 
 // isNull reports whether n is null (~, null, or nothing at all).
