@@ -224,9 +224,7 @@ func (p *parser) purl(c *cra.Component, who func() string) bool {
 	}
 	if err != nil {
 		c.PURL, c.RawPURL, c.PURLProblem = "", raw, err.Error()
-		if p.counts["purl"]++; p.counts["purl"] <= maxWarningsPerKind {
-			p.s.Warnings = append(p.s.Warnings, fmt.Sprintf("%s has a purl that does not parse: %v (%q).", who(), err, raw))
-		}
+		p.warn("purl", "%s has a purl that does not parse: %v (%q).", who(), err, raw)
 		return false
 	}
 	c.PURL, c.RawPURL, c.PURLProblem = u.ToString(), "", ""
