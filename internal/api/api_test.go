@@ -15,6 +15,7 @@ import (
 
 	"cyra/internal/api"
 	"cyra/internal/cra"
+	"cyra/internal/feeds"
 	"cyra/internal/service"
 	"cyra/internal/sqlstore"
 	"cyra/internal/testutil"
@@ -44,7 +45,10 @@ type fixture struct {
 
 func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	t.Helper()
-	svc := service.New(db, service.Options{})
+	svc := service.New(db, service.Options{Feeds: service.FeedOptions{Feeds: []cra.Feed{quietFeed{}}, Reader: feeds.ReadFile}})
+	// Background syncs end before the database closes (cleanups run last
+	// registered first).
+	t.Cleanup(svc.Vulns.(*service.VulnService).Wait)
 	system := cra.WithActor(context.Background(), cra.SystemActor("test"))
 	f := &fixture{svc: svc, db: db, users: map[cra.Role]*cra.User{}, tokens: map[cra.Role]string{}}
 	for _, r := range cra.Roles {
@@ -84,11 +88,31 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 		t.Fatal(err)
 	}
 	f.sbom = imp.SBOM
+	if _, _, err := svc.Vulns.ImportFile(f.admin, "GHSA-35jh-r3h4-6jhm.json", []byte(osvRecord)); err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	api.Register(mux, api.Routes(api.Deps{Services: svc, SessionCookie: "cyra_session"}))
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
+}
+
+// osvRecord is GHSA-35jh-r3h4-6jhm (lodash command injection) in OSV
+// form, shortened.
+const osvRecord = `{"schema_version":"1.6.0","id":"GHSA-35jh-r3h4-6jhm","modified":"2024-03-11T05:04:39Z","published":"2021-05-06T16:05:51Z",
+"aliases":["CVE-2021-23337"],"summary":"Command Injection in lodash",
+"affected":[{"package":{"ecosystem":"npm","name":"lodash","purl":"pkg:npm/lodash"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}],
+"severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H"}],
+"references":[{"type":"ADVISORY","url":"https://nvd.nist.gov/vuln/detail/CVE-2021-23337"}]}`
+
+// quietFeed is a KEV feed that finds nothing new, so the sync endpoint
+// has a feed to start without a network.
+type quietFeed struct{}
+
+func (quietFeed) Name() cra.VulnSource { return cra.SourceKEV }
+func (quietFeed) Sync(_ context.Context, cursor string, _ cra.FeedWriter) (string, error) {
+	return cursor, nil
 }
 
 // do sends a request with the role's token ("" for anonymous) and returns
@@ -128,6 +152,7 @@ var (
 	readers  = []cra.Role{cra.RoleAdmin, cra.RoleSecurityOfficer, cra.RoleAuditor}
 	admins   = []cra.Role{cra.RoleAdmin}
 	writers  = []cra.Role{cra.RoleAdmin, cra.RoleSecurityOfficer, cra.RoleMember}
+	officers = []cra.Role{cra.RoleAdmin, cra.RoleSecurityOfficer}
 )
 
 // cdxDoc is a small CycloneDX SBOM.
@@ -255,8 +280,13 @@ var matrix = map[string]routeCase{
 	"POST /api/v1/apply": {writers, func(f *fixture, _ *testing.T, _ cra.Role) request {
 		return request{"/api/v1/apply", fmt.Sprintf(`{"products":[{"name":"Applied %d"}]}`, f.seq.Add(1))}
 	}},
-	"GET /api/v1/audit":        {readers, fixed("/api/v1/audit?limit=5", "")},
-	"GET /api/v1/audit/verify": {readers, fixed("/api/v1/audit/verify", "")},
+	"GET /api/v1/vulnerabilities":      {everyone, fixed("/api/v1/vulnerabilities?q=lodash", "")},
+	"GET /api/v1/vulnerabilities/{id}": {everyone, fixed("/api/v1/vulnerabilities/cve-2021-23337", "")},
+	"GET /api/v1/feeds":                {everyone, fixed("/api/v1/feeds", "")},
+	"POST /api/v1/feeds/sync":          {officers, fixed("/api/v1/feeds/sync", `{"feeds":["kev"]}`)},
+	"POST /api/v1/feeds/import":        {officers, fixed("/api/v1/feeds/import?filename=GHSA-35jh-r3h4-6jhm.json", osvRecord)},
+	"GET /api/v1/audit":                {readers, fixed("/api/v1/audit?limit=5", "")},
+	"GET /api/v1/audit/verify":         {readers, fixed("/api/v1/audit/verify", "")},
 }
 
 func TestRoleMatrix(t *testing.T) {

@@ -40,6 +40,8 @@ type Deps struct {
 	Now      func() time.Time
 	// SBOMMaxSize bounds SBOM uploads (default 50 MB).
 	SBOMMaxSize int64
+	// FeedFileMaxSize bounds feed file and bundle uploads (default 512 MB).
+	FeedFileMaxSize int64
 	// SessionCookie, when set, lets a signed-in browser read (GET) the API
 	// with its session. Writes always need an API token, so the API has no
 	// CSRF surface.
@@ -54,6 +56,9 @@ func Routes(d Deps) []Route {
 	}
 	if d.SBOMMaxSize <= 0 {
 		d.SBOMMaxSize = 50 << 20
+	}
+	if d.FeedFileMaxSize <= 0 {
+		d.FeedFileMaxSize = 512 << 20
 	}
 	s := d.Services
 	routes := []Route{
@@ -103,6 +108,11 @@ func Routes(d Deps) []Route {
 		{Method: "GET", Path: Prefix + "/calendar", Summary: "The obligations calendar", Handler: serve(d.Logger, handleCalendar(s.Products))},
 		{Method: "GET", Path: Prefix + "/scope-questions", Summary: "The scope check's questions", Public: true, Handler: serve(d.Logger, handleScopeQuestions())},
 		{Method: "GET", Path: Prefix + "/categories", Summary: "The product categories of Annex III and IV", Public: true, Handler: serve(d.Logger, handleCategories())},
+		{Method: "GET", Path: Prefix + "/vulnerabilities", Summary: "Search vulnerabilities by any alias, text, package or exploitation", Handler: serve(d.Logger, handleSearchVulnerabilities(s.Vulns))},
+		{Method: "GET", Path: Prefix + "/vulnerabilities/{id}", Summary: "One vulnerability by any of its ids, with every source's record", Handler: serve(d.Logger, handleGetVulnerability(s.Vulns))},
+		{Method: "GET", Path: Prefix + "/feeds", Summary: "The vulnerability feeds' status", Handler: serve(d.Logger, handleListFeeds(s.Vulns))},
+		{Method: "POST", Path: Prefix + "/feeds/sync", Summary: "Start syncing feeds now", Handler: serve(d.Logger, handleSyncFeeds(s.Vulns))},
+		{Method: "POST", Path: Prefix + "/feeds/import", Summary: "Import an OSV record or zip, or a KEV catalog", MaxBody: d.FeedFileMaxSize, Handler: serve(d.Logger, handleImportFeedFile(s.Vulns))},
 		{Method: "GET", Path: Prefix + "/audit", Summary: "Audit log entries, newest first", Handler: serve(d.Logger, handleListAudit(s.Audit))},
 		{Method: "GET", Path: Prefix + "/audit/verify", Summary: "Verify the audit log's hash chain", Handler: serve(d.Logger, handleVerifyAudit(s.Audit))},
 	}

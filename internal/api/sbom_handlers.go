@@ -106,54 +106,63 @@ var sbomTypes = map[string]cra.SBOMFormat{
 	"application/octet-stream":       "",
 }
 
-// readSBOMUpload reads an SBOM sent as the raw body or as the "file" part
-// of a multipart form, with the declared format.
-func readSBOMUpload(r *http.Request) (name string, data []byte, format cra.SBOMFormat, err error) {
+// readUpload reads a file sent as the raw body or as the "file" part of a
+// multipart form; what names the file in errors ("SBOM", "feed file").
+// It returns the file's name and its declared media type.
+func readUpload(r *http.Request, what string) (name string, data []byte, mediaType string, err error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	name = r.URL.Query().Get("filename")
 	tooLarge := func(err error) error {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return cra.Errorf(cra.ETOOLARGE, "The SBOM is larger than %d bytes.", mbe.Limit)
+			return cra.Errorf(cra.ETOOLARGE, "The %s is larger than %d bytes.", what, mbe.Limit)
 		}
 		return cra.Errorf(cra.EINVALID, "The upload could not be read: %s.", err)
 	}
-	if mt == "multipart/form-data" {
-		mr, err := r.MultipartReader()
-		if err != nil {
-			return "", nil, "", tooLarge(err)
-		}
-		for {
-			p, err := mr.NextPart()
-			if err == io.EOF {
-				return "", nil, "", &cra.Error{Code: cra.EINVALID, Message: "Attach the SBOM as the form field \"file\".", Fields: map[string]string{"file": "Choose a file."}}
-			}
-			if err != nil {
-				return "", nil, "", tooLarge(err)
-			}
-			if p.FormName() != "file" {
-				continue
-			}
-			if data, err = io.ReadAll(p); err != nil {
-				return "", nil, "", tooLarge(err)
-			}
-			if name == "" {
-				name = p.FileName()
-			}
-			pt, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
-			format = sbomTypes[pt]
-			break
-		}
-	} else {
-		f, ok := sbomTypes[mt]
-		if !ok {
-			return "", nil, "", cra.Errorf(cra.EUNSUPPORTED, "Send the SBOM as CycloneDX (application/vnd.cyclonedx+json or +xml), SPDX (application/spdx+json or text/spdx), application/json, application/xml, application/gzip, or multipart/form-data; got %q.", r.Header.Get("Content-Type"))
-		}
+	if mt != "multipart/form-data" {
 		if data, err = io.ReadAll(r.Body); err != nil {
 			return "", nil, "", tooLarge(err)
 		}
-		format = f
+		return name, data, mt, nil
 	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return "", nil, "", tooLarge(err)
+	}
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return "", nil, "", &cra.Error{Code: cra.EINVALID, Message: "Attach the " + what + " as the form field \"file\".", Fields: map[string]string{"file": "Choose a file."}}
+		}
+		if err != nil {
+			return "", nil, "", tooLarge(err)
+		}
+		if p.FormName() != "file" {
+			continue
+		}
+		if data, err = io.ReadAll(p); err != nil {
+			return "", nil, "", tooLarge(err)
+		}
+		if name == "" {
+			name = p.FileName()
+		}
+		pt, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		return name, data, pt, nil
+	}
+}
+
+// readSBOMUpload reads an SBOM sent as the raw body or as the "file" part
+// of a multipart form, with the declared format.
+func readSBOMUpload(r *http.Request) (name string, data []byte, format cra.SBOMFormat, err error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if _, ok := sbomTypes[mt]; !ok && mt != "multipart/form-data" {
+		return "", nil, "", cra.Errorf(cra.EUNSUPPORTED, "Send the SBOM as CycloneDX (application/vnd.cyclonedx+json or +xml), SPDX (application/spdx+json or text/spdx), application/json, application/xml, application/gzip, or multipart/form-data; got %q.", r.Header.Get("Content-Type"))
+	}
+	name, data, pt, err := readUpload(r, "SBOM")
+	if err != nil {
+		return "", nil, "", err
+	}
+	format = sbomTypes[pt]
 	if q := r.URL.Query().Get("format"); q != "" {
 		switch f := cra.SBOMFormat(q); f {
 		case cra.FormatCycloneDXJSON, cra.FormatCycloneDXXML, cra.FormatSPDXJSON, cra.FormatSPDXTagValue, cra.FormatSPDX3JSONLD:

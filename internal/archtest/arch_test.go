@@ -29,21 +29,35 @@ var noIO = []string{"database/sql/...", "net", "net/http/...", "os", "os/exec", 
 // services on cra, adapters (sqlstore, api, ui) on cra, and cli as the
 // only place that wires everything.
 var rules = map[string]rule{
-	"cra":       {internal: nil, forbidden: noIO, thirdParty: []string{}},
-	"secret":    {internal: nil, forbidden: noIO, thirdParty: []string{"golang.org/x/crypto"}},
-	"metrics":   {internal: nil, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
-	"service":   {internal: []string{"cra", "secret", "sbom"}, forbidden: []string{"database/sql/...", "net/http/...", "os/exec"}, thirdParty: []string{}},
-	"sqlstore":  {internal: []string{"cra"}, forbidden: []string{"net/http/..."}, thirdParty: []string{"github.com/jackc/pgx/v5", "modernc.org/sqlite"}},
-	"httpx":     {internal: []string{"cra", "secret"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
-	"api":       {internal: []string{"cra", "httpx", "manifest"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
-	"manifest":  {internal: []string{"cra"}, forbidden: noIO, thirdParty: []string{"go.yaml.in/yaml/v3"}},
-	"sbom":      {internal: []string{"cra"}, forbidden: noIO, thirdParty: []string{"github.com/CycloneDX/cyclonedx-go", "github.com/spdx/tools-golang", "github.com/package-url/packageurl-go"}},
-	"ui":        {internal: []string{"cra", "httpx"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
-	"server":    {internal: []string{"cra", "httpx", "api", "ui", "metrics"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
-	"cli":       {internal: []string{"cra", "secret", "metrics", "service", "sqlstore", "httpx", "api", "ui", "server", "manifest", "sbom"}},
-	"webdriver": {internal: nil, thirdParty: []string{}},
-	"testutil":  {internal: []string{"sqlstore", "webdriver"}, thirdParty: []string{}},
-	"archtest":  {internal: nil, thirdParty: []string{}},
+	"cra":      {internal: nil, forbidden: noIO, thirdParty: []string{}},
+	"secret":   {internal: nil, forbidden: noIO, thirdParty: []string{"golang.org/x/crypto"}},
+	"metrics":  {internal: nil, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"service":  {internal: []string{"cra", "secret", "sbom", "bundle", "matching"}, forbidden: []string{"database/sql/...", "net/http/...", "os/exec"}, thirdParty: []string{}},
+	"sqlstore": {internal: []string{"cra"}, forbidden: []string{"net/http/..."}, thirdParty: []string{"github.com/jackc/pgx/v5", "modernc.org/sqlite"}},
+	"httpx":    {internal: []string{"cra", "secret"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"api":      {internal: []string{"cra", "httpx", "manifest"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"manifest": {internal: []string{"cra"}, forbidden: noIO, thirdParty: []string{"go.yaml.in/yaml/v3"}},
+	"sbom":     {internal: []string{"cra"}, forbidden: noIO, thirdParty: []string{"github.com/CycloneDX/cyclonedx-go", "github.com/spdx/tools-golang", "github.com/package-url/packageurl-go"}},
+	"ui":       {internal: []string{"cra", "httpx"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"server":   {internal: []string{"cra", "httpx", "api", "ui", "metrics"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"cli": {internal: []string{"cra", "secret", "metrics", "service", "sqlstore", "httpx", "api", "ui", "server", "manifest", "sbom",
+		"feeds", "jobs", "bundle", "matching"}},
+	"cvss":     {internal: []string{"cra"}, forbidden: noIO, thirdParty: []string{"github.com/pandatix/go-cvss"}},
+	"matching": {internal: []string{"cra"}, forbidden: noIO, thirdParty: []string{"github.com/google/osv-scalibr", "github.com/package-url/packageurl-go"}},
+	"bundle":   {internal: []string{"cra"}, forbidden: noIO, thirdParty: []string{}},
+	"jobs":     {internal: []string{"cra"}, forbidden: []string{"database/sql/...", "net/http/..."}, thirdParty: []string{}},
+	// The feed clients talk HTTP and read files; they know nothing of the
+	// database, the services or the web packages.
+	"feeds":       {internal: []string{"cra", "feeds/osv", "feeds/kev", "feeds/euvd", "feeds/nvd", "feeds/epss", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"feeds/fetch": {internal: nil, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"feeds/osv":   {internal: []string{"cra", "cvss", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"feeds/kev":   {internal: []string{"cra", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"feeds/euvd":  {internal: []string{"cra", "cvss", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"feeds/nvd":   {internal: []string{"cra", "cvss", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"feeds/epss":  {internal: []string{"cra", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"webdriver":   {internal: nil, thirdParty: []string{}},
+	"testutil":    {internal: []string{"sqlstore", "webdriver"}, thirdParty: []string{}},
+	"archtest":    {internal: nil, thirdParty: []string{}},
 }
 
 // testOnly packages may be imported by tests only.
@@ -109,6 +123,16 @@ func hasPrefix(path string, prefixes []string) bool {
 	return false
 }
 
+// ruleKey is the rule that governs a package (its path under internal/):
+// its own when it has one ("feeds/osv"), else its top-level folder's.
+func ruleKey(short string) string {
+	if _, ok := rules[short]; ok {
+		return short
+	}
+	top, _, _ := strings.Cut(short, "/")
+	return top
+}
+
 func TestLayering(t *testing.T) {
 	pkgs := listPackages(t)
 	if len(pkgs) < 10 {
@@ -125,7 +149,7 @@ func TestLayering(t *testing.T) {
 			}
 			continue
 		}
-		top, _, _ := strings.Cut(short, "/")
+		top := ruleKey(short)
 		r, ok := rules[top]
 		if !ok {
 			t.Errorf("package %s has no layering rule; add one to rules", p.ImportPath)
@@ -135,8 +159,7 @@ func TestLayering(t *testing.T) {
 		for _, imp := range p.Imports {
 			switch {
 			case strings.HasPrefix(imp, module+"/"):
-				dep := strings.TrimPrefix(strings.TrimPrefix(imp, module+"/"), "internal/")
-				depTop, _, _ := strings.Cut(dep, "/")
+				depTop := ruleKey(strings.TrimPrefix(strings.TrimPrefix(imp, module+"/"), "internal/"))
 				if depTop == top {
 					continue
 				}

@@ -49,6 +49,8 @@ func commands() []command {
 		{"release", "releases via the API: release create, list", runRelease},
 		{"apply", "apply a product manifest (YAML or JSON) via the API", runApply},
 		{"sbom", "SBOMs: sbom check, convert (offline); upload, export, diff, search (via the API)", runSBOM},
+		{"feeds", "vulnerability feeds: feeds sync, status, import, export-bundle, import-bundle, keygen", runFeeds},
+		{"vuln", "vulnerabilities: vuln show ID, vuln search TEXT", runVuln},
 		{"version", "print the version", runVersion},
 	}
 }

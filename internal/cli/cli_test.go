@@ -179,7 +179,7 @@ func Serve(t *testing.T, env map[string]string, args ...string) (string, *testut
 	out, errb := &testutil.SyncBuffer{}, &testutil.SyncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- cli.Run(ctx, append([]string{"cyra", "serve", "--addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, strings.NewReader(""), out, errb)
+		done <- cli.Run(ctx, append([]string{"cyra", "serve", "--addr", "127.0.0.1:0", "--feeds", "none"}, args...), func(k string) string { return env[k] }, strings.NewReader(""), out, errb)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {

@@ -9,9 +9,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"cyra/internal/cra"
+	"cyra/internal/jobs"
 	"cyra/internal/metrics"
 	"cyra/internal/server"
 	"cyra/internal/service"
@@ -29,6 +31,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	absolute := f.duration("session-max", cra.DefaultSessionPolicy.Absolute, "sign out this long after signing in")
 	sbomMax := f.Int64("sbom-max-size", service.DefaultSBOMMaxSize, "largest SBOM accepted, in bytes after decompression (env CYRA_SBOM_MAX_SIZE)")
 	db := addDBFlags(f)
+	ff := addFeedFlags(f)
 	if v := e.getenv("CYRA_SBOM_MAX_SIZE"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
@@ -53,6 +56,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	fo, err := ff.options()
+	if err != nil {
+		return err
+	}
+	// Background syncs stop when serve stops, before the database closes.
+	feedCtx, stopFeeds := context.WithCancel(ctx)
+	defer stopFeeds()
+	fo.Context = feedCtx
 
 	store, err := db.open(ctx, true)
 	if err != nil {
@@ -68,7 +79,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		base = &url.URL{Scheme: "http", Host: ln.Addr().String()}
 	}
 	policy := cra.SessionPolicy{Idle: *idle, Absolute: *absolute}
-	svcs := service.New(store, service.Options{Sessions: policy, Logger: logger, SBOMMaxSize: *sbomMax, Version: Version()})
+	svcs := service.New(store, service.Options{Sessions: policy, Logger: logger, SBOMMaxSize: *sbomMax, Version: Version(), Feeds: fo})
 	reg := metrics.NewRegistry()
 	registerDBMetrics(reg, store)
 	h, err := server.New(server.Config{Logger: logger, Secure: base.Scheme == "https", ProxyHeader: *proxyHeader, SessionMaxAge: policy.Absolute, SBOMMaxSize: *sbomMax},
@@ -94,8 +105,22 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			setup, exp.UTC().Format("2006-01-02 15:04 UTC"))
 	}
 	go purgeSessions(system, svcs.Auth, logger)
+	var jobsDone sync.WaitGroup
+	if len(fo.Feeds) > 0 {
+		sched := &jobs.Scheduler{Vulns: svcs.Vulns, Logger: logger}
+		jobsDone.Go(func() { sched.Run(feedCtx) })
+	} else {
+		logger.Info("vulnerability feeds are disabled (--feeds none): import data with cyra feeds import or import-bundle")
+	}
 	logger.Info("cyra is listening", "addr", ln.Addr().String(), "base_url", base.String(), "database", store.Dialect(), "target", store.Target(), "version", Version())
 	err = server.Serve(ctx, ln, h, logger, 15*time.Second)
+	// Then the jobs (a running sync records its outcome and releases its
+	// lease), then the database.
+	stopFeeds()
+	jobsDone.Wait()
+	if v, ok := svcs.Vulns.(*service.VulnService); ok {
+		v.Wait()
+	}
 	logger.Info("cyra stopped")
 	return err
 }

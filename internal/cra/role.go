@@ -64,6 +64,7 @@ const (
 	PermTriage        Permission = "findings:triage"
 	PermReportsSubmit Permission = "reports:submit"
 	PermSettingsWrite Permission = "settings:write"
+	PermFeedsWrite    Permission = "feeds:write" // sync feeds, import advisory data and bundles
 )
 
 // RolePermissions is the authorization matrix. Admin holds every
@@ -74,10 +75,10 @@ const (
 var RolePermissions = map[Role][]Permission{
 	RoleAdmin: {
 		PermOrgRead, PermOrgWrite, PermUsersRead, PermUsersWrite, PermTokensOwn, PermTokensService,
-		PermAuditRead, PermProductsRead, PermProductsWrite, PermTriage, PermReportsSubmit, PermSettingsWrite,
+		PermAuditRead, PermProductsRead, PermProductsWrite, PermTriage, PermReportsSubmit, PermSettingsWrite, PermFeedsWrite,
 	},
 	RoleSecurityOfficer: {
-		PermOrgRead, PermUsersRead, PermTokensOwn, PermAuditRead, PermProductsRead, PermProductsWrite, PermTriage, PermReportsSubmit,
+		PermOrgRead, PermUsersRead, PermTokensOwn, PermAuditRead, PermProductsRead, PermProductsWrite, PermTriage, PermReportsSubmit, PermFeedsWrite,
 	},
 	RoleMember: {
 		PermOrgRead, PermTokensOwn, PermProductsRead, PermProductsWrite, PermTriage,

@@ -2,6 +2,7 @@ package cra
 
 import (
 	"context"
+	"crypto/ed25519"
 	"io"
 	"time"
 )
@@ -168,6 +169,67 @@ type SBOMService interface {
 	SearchComponents(ctx context.Context, purl, version string) ([]ComponentHit, error)
 }
 
+// FeedRun is the outcome of one feed's sync.
+type FeedRun struct {
+	Feed     VulnSource    `json:"feed"`
+	Started  time.Time     `json:"started"`
+	Duration time.Duration `json:"duration_ns"`
+	Stats    ImportStats   `json:"stats"`
+	// Error is why the run failed; the feed's earlier data is kept.
+	Error string `json:"error,omitempty"`
+	// Busy is set when another replica was running the feed, so this run
+	// did nothing.
+	Busy bool `json:"busy,omitempty"`
+	// Disabled is set when the feed is not configured on this instance.
+	Disabled bool `json:"disabled,omitempty"`
+}
+
+// ProgressFunc receives a sync's progress: done of total units of a
+// stage (total 0 when unknown).
+type ProgressFunc func(feed VulnSource, stage string, done, total int)
+
+// VulnService reads vulnerability intelligence and keeps it current.
+type VulnService interface {
+	// Vulnerability returns the identity an id (any alias) names.
+	Vulnerability(ctx context.Context, id string) (*Vulnerability, error)
+	SearchVulnerabilities(ctx context.Context, f VulnFilter) ([]VulnSummary, int, error)
+	// Feeds returns every feed's status and schedule.
+	Feeds(ctx context.Context) ([]FeedStatus, error)
+	// SyncFeeds runs the named feeds now (all enabled ones when names is
+	// empty), one after another. A feed that fails is reported in its
+	// FeedRun and keeps its earlier data; the others still run.
+	SyncFeeds(ctx context.Context, names []VulnSource, progress ProgressFunc) ([]FeedRun, error)
+	// StartSync starts SyncFeeds in the background and returns the feeds
+	// it will run; their progress shows in Feeds.
+	StartSync(ctx context.Context, names []VulnSource) ([]VulnSource, error)
+	// ImportFile reads an uploaded feed file (an OSV record or zip, a KEV
+	// catalog) and stores what it holds.
+	ImportFile(ctx context.Context, name string, data []byte) (*FeedFile, ImportStats, error)
+	// ImportAdvisories stores advisories read offline (OSV files); origin
+	// names where they came from, for the audit log.
+	ImportAdvisories(ctx context.Context, origin string, recs []Advisory) (ImportStats, error)
+	// ImportKEV stores a KEV catalog read offline.
+	ImportKEV(ctx context.Context, origin string, cat KEVCatalog) (ImportStats, error)
+	// ImportEPSS stores EPSS scores read offline.
+	ImportEPSS(ctx context.Context, origin string, scores []EPSSScore) (ImportStats, error)
+	// ExportBundle writes everything cyra knows as a bundle signed with
+	// key and returns its counts.
+	ExportBundle(ctx context.Context, w io.Writer, key ed25519.PrivateKey) (*BundleSummary, error)
+	// ImportBundle verifies a bundle's signature with pub and every
+	// record before it writes anything, then imports it.
+	ImportBundle(ctx context.Context, name string, r io.ReaderAt, size int64, pub ed25519.PublicKey) (*BundleSummary, ImportStats, error)
+}
+
+// BundleSummary describes an offline bundle.
+type BundleSummary struct {
+	Created     time.Time `json:"created"`
+	Generator   string    `json:"generator"`
+	Advisories  int       `json:"advisories"`
+	KEV         int       `json:"kev"`
+	EPSS        int       `json:"epss"`
+	Fingerprint string    `json:"key_fingerprint"`
+}
+
 // Services bundles the services the transports need. It is a plain
 // parameter object built in package cli, not a service locator: each
 // handler takes only the service it uses.
@@ -180,6 +242,7 @@ type Services struct {
 	Products     ProductService
 	Compliance   ComplianceService
 	SBOMs        SBOMService
+	Vulns        VulnService
 }
 
 // ReadinessChecker reports whether the instance can serve requests:

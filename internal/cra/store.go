@@ -186,4 +186,53 @@ type Store interface {
 	ProductStore
 	ComplianceStore
 	SBOMStore
+	VulnStore
+}
+
+// AuditFunc returns the audit record of an import from its counts; the
+// store calls it only when the import wrote something.
+type AuditFunc func(ImportStats) AuditRecord
+
+// VulnStore persists vulnerability intelligence: advisories merged into
+// identities, the KEV catalog, EPSS scores and the feeds' state.
+type VulnStore interface {
+	// ImportAdvisories stores advisories in one transaction. A record
+	// whose (Source, ID) is stored with the same Digest is unchanged and
+	// causes no write. A new or changed record joins the identity of any
+	// of its ids (ID and Aliases) that is known, merging identities that
+	// it shows to be one, else starts a new identity; its affected
+	// packages replace the stored ones.
+	ImportAdvisories(ctx context.Context, recs []Advisory, audit AuditFunc) (ImportStats, error)
+	// SaveKEVCatalog stores a whole catalog: new entries are added with
+	// FirstSeen at, changed ones updated, entries the catalog no longer
+	// lists marked Removed; every change is kept in the KEV history.
+	SaveKEVCatalog(ctx context.Context, cat KEVCatalog, at time.Time, audit AuditFunc) (ImportStats, error)
+	// SaveEPSS stores scores; a (CVE, date) already stored is unchanged.
+	SaveEPSS(ctx context.Context, scores []EPSSScore, audit AuditFunc) (ImportStats, error)
+	// FindVulnerability returns the identity that id (any alias,
+	// normalised) names, with every advisory, KEV entry and EPSS score.
+	FindVulnerability(ctx context.Context, id string) (*Vulnerability, error)
+	SearchVulnerabilities(ctx context.Context, f VulnFilter) ([]VulnSummary, int, error)
+	// KnownCVEs returns every CVE id among the aliases, sorted.
+	KnownCVEs(ctx context.Context) ([]string, error)
+	// ComponentPURLTypes returns the distinct purl types of the
+	// portfolio's current components.
+	ComponentPURLTypes(ctx context.Context) ([]string, error)
+	// WalkAdvisories calls fn for every stored advisory (Raw included) in
+	// (source, id) order.
+	WalkAdvisories(ctx context.Context, fn func(Advisory) error) error
+	// KEVEntries returns every KEV entry ever seen, removed ones included.
+	KEVEntries(ctx context.Context) ([]KEVEntry, error)
+	// WalkEPSS calls fn for every stored score in (CVE, date) order.
+	WalkEPSS(ctx context.Context, fn func(EPSSScore) error) error
+	// FeedStates returns the stored state of every feed that has run.
+	FeedStates(ctx context.Context) ([]FeedState, error)
+	// AcquireFeedLease takes the feed's lease for holder until the given
+	// time and records the run's start; false when another holder's lease
+	// has not expired at now. Atomic across replicas on one database.
+	AcquireFeedLease(ctx context.Context, feed VulnSource, holder string, now, until time.Time) (bool, error)
+	// FinishFeedRun records a run's outcome and releases the lease: on
+	// success (errMsg "") LastSuccess, LastStats and the cursor; on failure
+	// only LastError and LastErrorAt, keeping the last good cursor.
+	FinishFeedRun(ctx context.Context, feed VulnSource, holder string, at time.Time, stats ImportStats, cursor, errMsg string) error
 }

@@ -23,6 +23,8 @@ type Options struct {
 	SBOMMaxSize int64
 	// Version is cyra's version, written into exported SBOMs.
 	Version string
+	// Feeds configure the vulnerability feeds.
+	Feeds FeedOptions
 }
 
 type deps struct {
@@ -60,6 +62,7 @@ func New(store cra.Store, o Options) cra.Services {
 		Products:     &ProductService{deps: d},
 		Compliance:   &ComplianceService{deps: d},
 		SBOMs:        &SBOMService{deps: d, maxSize: sbomMax, version: o.Version},
+		Vulns:        &VulnService{deps: d, feeds: newFeedRunner(o.Feeds), version: o.Version},
 	}
 }
 

@@ -1,6 +1,9 @@
 package sqlstore
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // ExecForTest runs a raw statement on the writer, for tests that simulate
 // tampering or a newer schema.
@@ -17,4 +20,15 @@ func (db *DB) DropAuditGuardForTest(ctx context.Context) error {
 		q = `DROP TRIGGER audit_log_no_change ON audit_log; DROP TRIGGER audit_log_no_truncate ON audit_log`
 	}
 	return db.ExecForTest(ctx, q)
+}
+
+// QueryForTest returns the first column of a query's single row as text,
+// for tests that check what the store wrote (or did not).
+func (db *DB) QueryForTest(ctx context.Context, q string) (string, error) {
+	var v any
+	err := db.write.QueryRowContext(ctx, q).Scan(&v)
+	if b, ok := v.([]byte); ok {
+		v = string(b)
+	}
+	return fmt.Sprint(v), err
 }

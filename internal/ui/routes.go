@@ -65,7 +65,10 @@ func (u *UI) Routes() []Route {
 		{"GET /components", u.componentSearch},
 		{"GET /products/{id}/risk", u.risk},
 		{"POST /products/{id}/risk", u.riskSubmit},
-		{"GET /vulnerabilities", u.section("vulnerabilities")},
+		{"GET /vulnerabilities", u.vulnerabilities},
+		{"GET /vulnerabilities/{id}", u.vulnerability},
+		{"GET /feeds", u.feeds},
+		{"POST /feeds/sync", u.feedsSync},
 		{"GET /reports", u.section("reports")},
 		{"GET /compliance", u.compliance},
 		{"GET /settings", u.settings},
@@ -103,6 +106,7 @@ func (u *UI) Routes() []Route {
 		{"POST /products/{id}/requirements/{req}/evidence", cra.MaxEvidenceFile, u.evidenceAdd(false)},
 		{"POST /releases/{id}/requirements/{req}/evidence", cra.MaxEvidenceFile, u.evidenceAdd(true)},
 		{"POST /releases/{id}/sbom", u.SBOMMaxSize, u.sbomUpload},
+		{"POST /feeds/import", u.FeedFileMaxSize, u.feedsImport},
 	} {
 		routes = append(routes, Route{Pattern: p.pattern, Handler: u.authenticate(u.readUploads(p.max, u.Cookies.ProtectForms(u.serve(p.h))))})
 	}

@@ -17,6 +17,7 @@ func (u *UI) settings(w http.ResponseWriter, r *http.Request) error {
 
 // flashes are the messages shown after a redirect, by ?done= code.
 var flashes = map[string]string{
+	"sync-started": "Sync started. This page shows each feed's progress; reload it to see the outcome.",
 	"organisation": "Organisation saved.",
 	"user-created": "User created. Share the password with them through a separate channel; they can change it under Account.",
 	"user-updated": "User updated.",

@@ -42,6 +42,8 @@ type Deps struct {
 	// SBOMMaxSize bounds an SBOM upload form's file (default
 	// DefaultSBOMMaxSize); the SBOM service applies its own limit too.
 	SBOMMaxSize int64
+	// FeedFileMaxSize bounds a feed file upload (default 512 MB).
+	FeedFileMaxSize int64
 }
 
 // DefaultSBOMMaxSize is the SBOM upload limit when Deps.SBOMMaxSize is 0.
@@ -68,6 +70,9 @@ func New(d Deps) (*UI, error) {
 	}
 	if d.SBOMMaxSize <= 0 {
 		d.SBOMMaxSize = DefaultSBOMMaxSize
+	}
+	if d.FeedFileMaxSize <= 0 {
+		d.FeedFileMaxSize = 512 << 20
 	}
 	u := &UI{Deps: d, pages: map[string]*template.Template{}, static: map[string]staticFile{}}
 	err := fs.WalkDir(staticFS, "static", func(p string, e fs.DirEntry, err error) error {
@@ -103,6 +108,7 @@ func New(d Deps) (*UI, error) {
 	}
 	maps.Copy(funcs, productFuncs)
 	maps.Copy(funcs, sbomFuncs)
+	maps.Copy(funcs, vulnFuncs)
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, fmt.Errorf("ui: layout: %w", err)
@@ -130,7 +136,7 @@ func New(d Deps) (*UI, error) {
 var requiredPages = []string{"setup", "setup_done", "login", "dashboard", "section", "settings", "users", "user", "tokens",
 	"token_created", "organisation", "audit", "audit_verify", "account", "error",
 	"products", "product", "product_form", "scope", "classification", "release", "matrix", "requirement", "risk", "compliance",
-	"components", "diff", "component_search"}
+	"components", "diff", "component_search", "vulnerabilities", "vulnerability", "feeds"}
 
 func (u *UI) assetURL(name string) string {
 	f, ok := u.static[name]
