@@ -150,6 +150,7 @@ func TestCompileErrors(t *testing.T) {
 		{"ECOSYSTEM range of an unsupported ecosystem", cra.Affected{Ecosystem: "Linux", Ranges: []cra.Range{rng("ECOSYSTEM", "i:0", "f:6.1")}}, matching.ErrUnsupportedEcosystem},
 		{"ECOSYSTEM range of an unknown ecosystem", cra.Affected{Ecosystem: "Nonesuch", Ranges: []cra.Range{rng("ECOSYSTEM", "i:0", "f:1")}}, matching.ErrUnsupportedEcosystem},
 		{"unknown range type", cra.Affected{Ecosystem: "npm", Ranges: []cra.Range{rng("DATE", "i:0")}}, matching.ErrInvalidRange},
+		{"range type in lower case", cra.Affected{Ecosystem: "npm", Ranges: []cra.Range{rng("semver", "i:0")}}, matching.ErrInvalidRange},
 		{"no introduced event", cra.Affected{Ecosystem: "npm", Ranges: []cra.Range{rng("SEMVER", "f:1.0.0")}}, matching.ErrInvalidRange},
 		{"event with two fields", cra.Affected{Ecosystem: "npm", Ranges: []cra.Range{{Type: "SEMVER", Events: []cra.RangeEvent{{Introduced: "0", Fixed: "1.0.0"}}}}}, matching.ErrInvalidRange},
 		{"event with no field", cra.Affected{Ecosystem: "npm", Ranges: []cra.Range{{Type: "SEMVER", Events: []cra.RangeEvent{{Introduced: "0"}, {}}}}}, matching.ErrInvalidRange},

@@ -76,7 +76,7 @@ func Compile(a cra.Affected) (*Compiled, error) {
 		goTags:    BaseEcosystem(a.Ecosystem) == "Go",
 	}
 	for i, r := range a.Ranges {
-		switch strings.ToUpper(r.Type) {
+		switch r.Type { // the schema's types are upper-case; "semver" is no type
 		case "GIT":
 			c.git = append(c.git, r)
 			continue
@@ -103,7 +103,7 @@ func Compile(a cra.Affected) (*Compiled, error) {
 
 // compileRange parses and sorts one SEMVER or ECOSYSTEM range.
 func (c *Compiled) compileRange(r cra.Range) (compiledRange, error) {
-	cr := compiledRange{semver: strings.EqualFold(r.Type, "SEMVER")}
+	cr := compiledRange{semver: r.Type == "SEMVER"}
 	limits := 0
 	for j, e := range r.Events {
 		kind, s, err := eventField(e)
@@ -248,6 +248,9 @@ func (c *Compiled) compileVersions(versions []string) {
 	}
 	c.exact = make(map[string]struct{}, len(versions))
 	for _, s := range versions {
+		if s == "" {
+			continue
+		}
 		c.exact[s] = struct{}{}
 		if v, err := parse(c.fam, c.goTags, s); err == nil && v.ordered() {
 			c.listed = append(c.listed, v)

@@ -81,6 +81,16 @@ func TestNormalizeName(t *testing.T) {
 	}
 }
 
+func TestIndexKey(t *testing.T) {
+	t.Parallel()
+	if a, b := matching.IndexKey("Debian:12", "OpenSSL"), matching.IndexKey("debian", "openssl"); a != b || a != "Debian/openssl" {
+		t.Errorf("IndexKey: %q and %q", a, b)
+	}
+	if a, b := matching.IndexKey("npm", "zlib"), matching.IndexKey("PyPI", "zlib"); a == b {
+		t.Errorf("npm and PyPI zlib share key %q", a)
+	}
+}
+
 func TestApplies(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -185,7 +185,7 @@ func checkPURL(t *testing.T, id string, a cra.Affected) {
 	if matching.Applies(a.Ecosystem, p.Ecosystem) != matching.Applicable {
 		t.Errorf("%s: purl %q maps to %q, which %q does not cover", id, a.PURL, p.Ecosystem, a.Ecosystem)
 	}
-	if got, want := matching.NormalizeName(p.Ecosystem, p.Name), matching.NormalizeName(a.Ecosystem, a.Name); got != want {
+	if got, want := matching.IndexKey(p.Ecosystem, p.Name), matching.IndexKey(a.Ecosystem, a.Name); got != want {
 		t.Errorf("%s: purl %q names %q (key %q), the entry %q (key %q)", id, a.PURL, p.Name, got, a.Name, want)
 	}
 }

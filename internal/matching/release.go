@@ -20,8 +20,10 @@ const (
 	// ReleaseUnknown means the same distribution, with an advisory scoped
 	// to one release and a package whose purl names none (no distro
 	// qualifier). The package may or may not be of that release: callers
-	// should report such a match as uncertain rather than drop it, as
-	// osv.dev does when queried without a release.
+	// should report such a match as uncertain rather than drop it.
+	// osv.dev answers a query that names no release with the advisories
+	// of every release (osv-scanner relies on that, querying "Rocky
+	// Linux" without one).
 	ReleaseUnknown
 )
 

@@ -28,7 +28,21 @@ func (s *VulnService) Vulnerability(ctx context.Context, id string) (*cra.Vulner
 	if id == "" || len(id) > 200 {
 		return nil, cra.Errorf(cra.EINVALID, "Give a vulnerability id such as CVE-2021-44228, GHSA-… or EUVD-2025-1234.")
 	}
-	return s.store.FindVulnerability(ctx, id)
+	v, err := s.store.FindVulnerability(ctx, id)
+	if cra.ErrorCode(err) == cra.ENOTFOUND && cra.IsCVE(id) {
+		// A CVE that no advisory names yet may still be KEV-listed: show
+		// what cyra knows rather than nothing.
+		entries, kerr := s.store.KEVEntries(ctx)
+		if kerr != nil {
+			return nil, kerr
+		}
+		for _, k := range entries {
+			if k.CVE == id {
+				return &cra.Vulnerability{Key: id, Aliases: []string{id}, KEV: []cra.KEVEntry{k}}, nil
+			}
+		}
+	}
+	return v, err
 }
 
 // SearchVulnerabilities lists vulnerabilities by alias, text, package or

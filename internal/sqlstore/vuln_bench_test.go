@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"cyra/internal/cra"
-	"cyra/internal/sqlstore"
 	"cyra/internal/testutil"
 )
 
@@ -49,7 +48,8 @@ func syntheticAdvisories(n int) []cra.Advisory {
 // BenchmarkImportAdvisories measures a first sync: importing a few
 // thousand advisories with affected ranges into an empty database in one
 // call, and re-importing them unchanged (the steady state of a sync that
-// finds nothing new).
+// finds nothing new). CYRA_BENCH_ADVISORIES=9400 sizes it like a full
+// OSV ecosystem export.
 func BenchmarkImportAdvisories(b *testing.B) {
 	n := 3000
 	if s := os.Getenv("CYRA_BENCH_ADVISORIES"); s != "" {
@@ -106,4 +106,26 @@ func BenchmarkSearchVulnerabilities(b *testing.B) {
 	}
 }
 
-var _ = sqlstore.Options{}
+// BenchmarkSaveEPSS measures storing a day of EPSS scores: 300,000 new
+// (CVE, date) pairs in one call.
+func BenchmarkSaveEPSS(b *testing.B) {
+	const n = 300000
+	scores := make([]cra.EPSSScore, n)
+	for i := range scores {
+		scores[i] = cra.EPSSScore{CVE: fmt.Sprintf("CVE-%d-%05d", 2000+i/50000, i%50000), Date: date("2026-02-01"), Score: 0.01, Percentile: 0.5}
+	}
+	ctx := context.Background()
+	for _, d := range testutil.Dialects() {
+		b.Run(d, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				db := testutil.MustOpenDB(b, d, nil)
+				b.StartTimer()
+				if st, err := db.SaveEPSS(ctx, scores, nil); err != nil || st.Added != n {
+					b.Fatal(st, err)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "scores/s")
+		})
+	}
+}

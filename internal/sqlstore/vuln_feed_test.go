@@ -243,10 +243,16 @@ func TestFeedLease(t *testing.T) {
 			t.Fatal("an expired lease could not be taken")
 		}
 		// Records: listed KEV entries, CVEs with EPSS scores.
-		db.SaveKEVCatalog(ctx, cra.KEVCatalog{Entries: []cra.KEVEntry{kevEntry("CVE-2024-0001", "2026-02-01")}}, now, nil)
-		db.SaveEPSS(ctx, []cra.EPSSScore{{CVE: "CVE-2024-0001", Date: date("2026-01-01")}, {CVE: "CVE-2024-0001", Date: date("2026-01-02")},
-			{CVE: "CVE-2024-0002", Date: date("2026-01-01")}}, nil)
-		db.FinishFeedRun(ctx, cra.SourceEPSS, "c", now, cra.ImportStats{}, "", "")
+		if _, err := db.SaveKEVCatalog(ctx, cra.KEVCatalog{Entries: []cra.KEVEntry{kevEntry("CVE-2024-0001", "2026-02-01")}}, now, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SaveEPSS(ctx, []cra.EPSSScore{{CVE: "CVE-2024-0001", Date: date("2026-01-01")}, {CVE: "CVE-2024-0001", Date: date("2026-01-02")},
+			{CVE: "CVE-2024-0002", Date: date("2026-01-01")}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.FinishFeedRun(ctx, cra.SourceEPSS, "c", now, cra.ImportStats{}, "", ""); err != nil {
+			t.Fatal(err)
+		}
 		s, _ = db.FeedStates(ctx)
 		if len(s) != 3 || s[0].Feed != cra.SourceOSV || s[1].Records != 1 || s[2].Feed != cra.SourceEPSS || s[2].Records != 2 {
 			t.Fatalf("records %+v", s)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cyra/internal/cra"
+	"cyra/internal/httpx"
 )
 
 // vulnsPerPage is the size of a page of search results.
@@ -217,7 +218,13 @@ func (u *UI) feedsPage(w http.ResponseWriter, r *http.Request, imported *feedImp
 	page := &Page{Title: "Vulnerability feeds", Nav: "vulnerabilities", Flash: flash(r),
 		Data: feedsData{Feeds: feeds, CanWrite: cra.ActorFrom(r.Context()).Can(cra.PermFeedsWrite), Imported: imported}}
 	if formErr != nil {
-		return u.formError(w, r, formErr, "feeds", page)
+		// The import form's errors (invalid, unsupported, too large) are
+		// all shown next to the file field, with their own status;
+		// formError would turn the last two into an error page.
+		page.Errors = cra.ErrorFields(formErr)
+		page.Error = cra.ErrorMessage(formErr)
+		u.render(w, r, httpx.Status(formErr), "feeds", page)
+		return nil
 	}
 	u.render(w, r, http.StatusOK, "feeds", page)
 	return nil

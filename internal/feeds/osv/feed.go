@@ -96,7 +96,7 @@ func (f *Feed) Sync(ctx context.Context, cur string, w cra.FeedWriter) (string, 
 		if errors.As(err, new(writeError)) {
 			return "", fmt.Errorf("osv %s: %w", eco, err)
 		}
-		w.Skip(fmt.Sprintf("osv %s: %v", eco, err))
+		w.Skip(fmt.Sprintf("osv %s: %s", eco, strings.TrimPrefix(err.Error(), "osv: ")))
 		failed = append(failed, eco)
 		if prev := old.Ecosystems[eco]; prev != nil {
 			next.Ecosystems[eco] = prev

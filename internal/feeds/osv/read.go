@@ -89,7 +89,8 @@ func isZip(p string) bool {
 	defer f.Close()
 	var magic [4]byte
 	_, err = io.ReadFull(f, magic[:])
-	return err == nil && string(magic[:]) == "PK\x03\x04"
+	// A local file header, or the end record of an empty archive.
+	return err == nil && (string(magic[:]) == "PK\x03\x04" || string(magic[:]) == "PK\x05\x06")
 }
 
 func readZipFile(p string, b *batcher) error {

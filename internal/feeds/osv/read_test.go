@@ -289,3 +289,29 @@ func BenchmarkReadPath(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "records/s")
 }
+
+// BenchmarkParseRecord parses the shared OSV records from memory, without
+// the file system.
+func BenchmarkParseRecord(b *testing.B) {
+	var files [][]byte
+	var size int64
+	err := osv.ReadPath(sharedOSV(b), 0, func(recs []cra.Advisory) error {
+		for _, a := range recs {
+			files = append(files, a.Raw)
+			size += int64(len(a.Raw))
+		}
+		return nil
+	}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(size)
+	for b.Loop() {
+		for _, data := range files {
+			if _, err := osv.ParseRecord("x.json", data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(len(files)*b.N)/b.Elapsed().Seconds(), "records/s")
+}
