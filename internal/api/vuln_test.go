@@ -92,11 +92,14 @@ type importJSON struct {
 	} `json:"stats"`
 }
 
-// kevCatalog is a KEV catalog listing CVE-2021-23337.
+// kevCatalog is a KEV catalog listing CVE-2021-23337 and a CVE that no
+// advisory names.
 const kevCatalog = `{"title":"CISA Catalog of Known Exploited Vulnerabilities","catalogVersion":"2026.01.05","dateReleased":"2026-01-05T15:00:00.000Z","count":1,
 "vulnerabilities":[{"cveID":"CVE-2021-23337","vendorProject":"Lodash","product":"Lodash","vulnerabilityName":"Lodash Command Injection Vulnerability",
 "dateAdded":"2025-12-18","shortDescription":"Lodash contains a command injection vulnerability via the template function.","requiredAction":"Apply mitigations per vendor instructions.",
-"dueDate":"2026-01-08","knownRansomwareCampaignUse":"Unknown","notes":"https://nvd.nist.gov/vuln/detail/CVE-2021-23337","cwes":["CWE-94"]}]}`
+"dueDate":"2026-01-08","knownRansomwareCampaignUse":"Unknown","notes":"https://nvd.nist.gov/vuln/detail/CVE-2021-23337","cwes":["CWE-94"]},
+{"cveID":"CVE-2025-99999","vendorProject":"Acme","product":"Widget","vulnerabilityName":"Acme Widget Vulnerability","dateAdded":"2026-01-02",
+"shortDescription":"A CVE no advisory names yet.","requiredAction":"Apply updates.","dueDate":"2026-01-23","knownRansomwareCampaignUse":"Known","notes":"","cwes":[]}]}`
 
 // osvRecord2 is a second OSV record, for the zip import.
 const osvRecord2 = `{"schema_version":"1.6.0","id":"GHSA-p6mc-m468-83gw","modified":"2024-02-01T00:00:00Z","published":"2020-07-15T19:15:48Z",
@@ -372,7 +375,7 @@ func TestFeedImportOverHTTP(t *testing.T) {
 		status, resp, _ := f.do(t, cra.RoleSecurityOfficer, "POST", "/api/v1/feeds/import", ct, body)
 		var imp importJSON
 		decodeJSON(t, "kev import", status, resp, &imp)
-		if status != 200 || imp.Kind != "kev" || imp.Stats.Added != 1 || imp.Stats.Skipped != 0 || len(imp.Stats.Problems) != 0 {
+		if status != 200 || imp.Kind != "kev" || imp.Stats.Added != 2 || imp.Stats.Skipped != 0 || len(imp.Stats.Problems) != 0 {
 			t.Fatalf("kev import: %d %s", status, resp)
 		}
 		status, resp, _ = f.do(t, cra.RoleAuditor, "GET", "/api/v1/vulnerabilities/GHSA-35jh-r3h4-6jhm", "", "")
@@ -380,6 +383,14 @@ func TestFeedImportOverHTTP(t *testing.T) {
 		decodeJSON(t, "get", status, resp, &v)
 		if status != 200 || len(v.KEV) != 1 || v.KEV[0].CVE != "CVE-2021-23337" || v.KEV[0].DateAdded != "2025-12-18" || v.KEV[0].DueDate != "2026-01-08" || v.KEV[0].RansomwareUse != "Unknown" {
 			t.Fatalf("vulnerability after the KEV import: %d %s", status, resp)
+		}
+		// A CVE only KEV knows is still shown, without advisories.
+		status, resp, _ = f.do(t, cra.RoleMember, "GET", "/api/v1/vulnerabilities/cve-2025-99999", "", "")
+		var kevOnly vulnJSON
+		decodeJSON(t, "kev-only", status, resp, &kevOnly)
+		if status != 200 || kevOnly.Key != "CVE-2025-99999" || !slices.Equal(kevOnly.Aliases, []string{"CVE-2025-99999"}) || kevOnly.Severity != nil ||
+			len(kevOnly.KEV) != 1 || kevOnly.KEV[0].DateAdded != "2026-01-02" || kevOnly.KEV[0].RansomwareUse != "Known" || kevOnly.Advisories == nil || len(kevOnly.Advisories) != 0 {
+			t.Fatalf("a CVE only KEV lists: %d %s", status, resp)
 		}
 		for _, q := range []string{"?kev=true", "?exploited=true", "?q=lodash&kev=true"} {
 			status, resp, _ := f.do(t, cra.RoleAuditor, "GET", "/api/v1/vulnerabilities"+q, "", "")

@@ -190,10 +190,13 @@ func (r *compiledRange) compare(a, b *Version) (int, bool) {
 	return compareOrdered(a, b)
 }
 
-// contains evaluates the range for v as the OSV schema's IncludedInRanges
-// does: v must be before a limit, and the last event (in sorted order)
-// whose condition holds decides. Because events are sorted, the loop may
-// stop at the first event above v: no later event's condition can hold.
+// contains evaluates the range for v literally as the OSV schema's
+// IncludedInRanges does: v must be before a limit, and the last event (in
+// sorted order) whose condition holds decides. The loop does not stop at
+// the first event above v, although for a proper ordering no later
+// condition could hold: scalibr's orderings are not transitive for some
+// malformed versions (Alpine "A" > "1A" > "0" > "A"), and there only the
+// literal loop gives the schema's answer.
 func (r *compiledRange) contains(v *Version) bool {
 	if !r.beforeLimits(v) {
 		return false
@@ -209,18 +212,13 @@ func (r *compiledRange) contains(v *Version) bool {
 		if !ok {
 			return false
 		}
-		if n < 0 {
-			break
-		}
-		switch e.kind {
-		case evIntroduced:
+		switch {
+		case e.kind == evIntroduced && n >= 0:
 			vulnerable = true
-		case evFixed:
+		case e.kind == evFixed && n >= 0:
 			vulnerable = false
-		case evLastAffected:
-			if n > 0 {
-				vulnerable = false
-			}
+		case e.kind == evLastAffected && n > 0:
+			vulnerable = false
 		}
 	}
 	return vulnerable
@@ -266,7 +264,10 @@ func (c *Compiled) compileVersions(versions []string) {
 // string, or a version the ecosystem's ordering holds equal to a listed
 // one. The schema's pseudocode writes `v == version`; for ordered
 // ecosystems equality is the ordering's, so "1.0.0" is listed by "1.0" in
-// Maven and "v1.2.3" by "1.2.3" in Go.
+// Maven and "v1.2.3" by "1.2.3" in Go. The sorted list is binary-searched,
+// which assumes the ordering is transitive; scalibr's orderings are, except
+// for some malformed versions (Alpine "A"), where an equal listed version
+// could be missed. Exact strings are always found.
 func (c *Compiled) listedVersion(v *Version) bool {
 	if _, ok := c.exact[v.raw]; ok {
 		return true
