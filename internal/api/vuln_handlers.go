@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"cyra/internal/cra"
@@ -229,6 +230,10 @@ func handleListFeeds(vulns cra.VulnService) handler {
 
 func handleSyncFeeds(vulns cra.VulnService) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		// Who may sync is decided before the body is looked at.
+		if err := cra.Authorize(r.Context(), cra.PermFeedsWrite); err != nil {
+			return err
+		}
 		var in struct {
 			Feeds []string `json:"feeds"`
 		}
@@ -239,6 +244,9 @@ func handleSyncFeeds(vulns cra.VulnService) handler {
 		}
 		var names []cra.VulnSource
 		for _, n := range in.Feeds {
+			if strings.TrimSpace(n) == "" {
+				return &cra.Error{Code: cra.EINVALID, Message: "An empty feed name; use osv, kev, euvd, nvd or epss, or leave feeds out for all.", Fields: map[string]string{"feeds": "empty name"}}
+			}
 			parsed, err := cra.ParseFeedNames(n)
 			if err != nil {
 				return err
@@ -266,7 +274,7 @@ func handleImportFeedFile(vulns cra.VulnService) handler {
 		if err != nil {
 			return err
 		}
-		if name == "" {
+		if name = strings.TrimSpace(name); name == "" || strings.ContainsAny(name, "/\\\x00") || len(name) > 255 {
 			name = "upload"
 		}
 		f, st, err := vulns.ImportFile(r.Context(), name, data)
