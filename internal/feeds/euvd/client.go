@@ -91,34 +91,4 @@ func decodePage(body []byte) ([]json.RawMessage, int, error) {
 
 // describe names the URL of a bad response and, for JSON errors, the
 // line, column and byte offset where decoding failed.
-func describe(u string, body []byte, err error) error {
-	off := int64(-1)
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 {
-		return fmt.Errorf("GET %s: %w", u, err)
-	}
-	line, col := position(body, off)
-	return fmt.Errorf("GET %s: invalid JSON at line %d, column %d (byte offset %d): %w", u, line, col, off, err)
-}
-
-// position returns the line and column (1-based, in bytes) of the byte
-// that a decoder stopped after reading off bytes.
-func position(body []byte, off int64) (line, col int) {
-	line, col = 1, 1
-	end := min(max(off-1, 0), int64(len(body)))
-	for _, c := range body[:end] {
-		if c == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-	}
-	return line, col
-}
+func describe(u string, body []byte, err error) error { return fetch.DescribeJSON(u, body, err) }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"cyra/internal/cra"
+	"cyra/internal/feeds/fetch"
 )
 
 // catalog is the catalog as CISA publishes it (title and count are not
@@ -173,10 +174,7 @@ func describe(err error) (int64, string) {
 // position returns the "line:column" (both from 1, in bytes) of the last
 // byte encoding/json read when it found an error at offset.
 func position(data []byte, offset int64) string {
-	p := int(min(max(offset-1, 0), int64(len(data))))
-	before := data[:p]
-	line := bytes.Count(before, []byte{'\n'}) + 1
-	col := p - bytes.LastIndexByte(before, '\n')
+	line, col := fetch.Position(data, offset)
 	return fmt.Sprintf("%d:%d", line, col)
 }
 

@@ -21,6 +21,7 @@ import (
 
 	"cyra/internal/cra"
 	"cyra/internal/cvss"
+	"cyra/internal/feeds/fetch"
 )
 
 // record is the part of an OSV record cyra reads. Fields the schema leaves
@@ -259,10 +260,7 @@ func jsonError(name string, data []byte, err error) error {
 // position returns the "line:column" (both from 1, in bytes) of the last
 // byte encoding/json read when it found an error at offset.
 func position(data []byte, offset int64) string {
-	p := int(min(max(offset-1, 0), int64(len(data))))
-	before := data[:p]
-	line := bytes.Count(before, []byte{'\n'}) + 1
-	col := p - bytes.LastIndexByte(before, '\n')
+	line, col := fetch.Position(data, offset)
 	return fmt.Sprintf("%d:%d", line, col)
 }
 
