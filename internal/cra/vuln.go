@@ -390,7 +390,7 @@ func NormalizeVulnID(s string) string {
 func VulnKey(aliases []string) string {
 	key := ""
 	for _, a := range aliases {
-		if IsCVE(a) && (key == "" || compareCVE(a, key) < 0) {
+		if IsCVE(a) && (key == "" || CompareCVE(a, key) < 0) {
 			key = a
 		}
 	}
@@ -405,9 +405,10 @@ func VulnKey(aliases []string) string {
 	return key
 }
 
-// compareCVE orders CVE ids by year, then number.
-func compareCVE(a, b string) int {
-	if len(a) != len(b) && a[:8] == b[:8] {
+// CompareCVE orders CVE ids by year, then by number (CVE-2021-9999
+// before CVE-2021-10000); other strings in plain order.
+func CompareCVE(a, b string) int {
+	if len(a) != len(b) && len(a) > 9 && len(b) > 9 && a[:9] == b[:9] {
 		return len(a) - len(b)
 	}
 	return strings.Compare(a, b)

@@ -63,7 +63,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"cyra/internal/cra"
@@ -223,7 +222,7 @@ func (r *run) lookups(ctx context.Context) error {
 			pending = append(pending, id)
 		}
 	}
-	slices.SortFunc(pending, func(a, b string) int { return compareCVE(b, a) })
+	slices.SortFunc(pending, func(a, b string) int { return cra.CompareCVE(b, a) })
 	pending = pending[:min(len(pending), r.f.lookupCap())]
 	var batch []cra.Advisory
 	for i, id := range pending {
@@ -293,14 +292,6 @@ func sortedKeys(m map[string]bool) []string {
 	for k := range m {
 		out = append(out, k)
 	}
-	slices.SortFunc(out, compareCVE)
+	slices.SortFunc(out, cra.CompareCVE)
 	return out
-}
-
-// compareCVE orders CVE ids by year, then by number.
-func compareCVE(a, b string) int {
-	if len(a) != len(b) && len(a) > 9 && len(b) > 9 && a[:9] == b[:9] {
-		return len(a) - len(b)
-	}
-	return strings.Compare(a, b)
 }
