@@ -220,6 +220,28 @@ type VulnService interface {
 	ImportBundle(ctx context.Context, name string, r io.ReaderAt, size int64, pub ed25519.PublicKey) (*BundleSummary, ImportStats, error)
 }
 
+// FindingService reads findings, records triage decisions and scans SBOMs.
+// Findings are kept current by cyra itself: a release is matched when an
+// SBOM is uploaded, and the releases containing a package are matched
+// again when an advisory of it (or a KEV or EPSS fact) changes.
+type FindingService interface {
+	Findings(ctx context.Context, f FindingFilter) ([]Finding, int, error)
+	// Finding returns a finding and the history of triage decisions that
+	// apply or applied to it, newest first.
+	Finding(ctx context.Context, id int64) (*Finding, []Triage, error)
+	// Triage records a decision on a finding; ScopeProduct applies it to
+	// the same vulnerability and package in every release of the product.
+	Triage(ctx context.Context, findingID int64, in TriageInput) (*Finding, error)
+	// Exposure is the dashboard's portfolio view with a trend of days
+	// (90 when days is 0).
+	Exposure(ctx context.Context, days int) (*Exposure, error)
+	// Rematch matches the given releases again (all when none).
+	Rematch(ctx context.Context, releaseIDs []int64) (FindingChanges, error)
+	// Scan matches an SBOM that is not stored against the local database
+	// (format "" autodetects).
+	Scan(ctx context.Context, fileName string, data []byte, format SBOMFormat) (*ScanResult, error)
+}
+
 // BundleSummary describes an offline bundle.
 type BundleSummary struct {
 	Created     time.Time `json:"created"`
@@ -243,6 +265,7 @@ type Services struct {
 	Compliance   ComplianceService
 	SBOMs        SBOMService
 	Vulns        VulnService
+	Findings     FindingService
 }
 
 // ReadinessChecker reports whether the instance can serve requests:

@@ -187,6 +187,7 @@ type Store interface {
 	ComplianceStore
 	SBOMStore
 	VulnStore
+	FindingStore
 }
 
 // AuditFunc returns the audit record of an import from its counts; the
@@ -235,4 +236,52 @@ type VulnStore interface {
 	// success (errMsg "") LastSuccess, LastStats and the cursor; on failure
 	// only LastError and LastErrorAt, keeping the last good cursor.
 	FinishFeedRun(ctx context.Context, feed VulnSource, holder string, at time.Time, stats ImportStats, cursor, errMsg string) error
+}
+
+// MatchComponentFilter selects the current components of releases for
+// matching. Zero fields do not filter; at least one must be set.
+type MatchComponentFilter struct {
+	ReleaseIDs []int64
+	MatchKeys  []string
+}
+
+// FindingStore persists findings, triage decisions and the exposure trend,
+// and gives the matcher the components and advisories it evaluates. Match
+// keys (matching.IndexKey of ecosystem and name) are computed by the store
+// when components and advisories are written.
+type FindingStore interface {
+	// MatchComponents returns the current components of releases that
+	// have a purl, with their match keys.
+	MatchComponents(ctx context.Context, f MatchComponentFilter) ([]MatchComponent, error)
+	// AffectedEntries returns every affected package of stored advisories
+	// under one of keys (withdrawn ones included, flagged).
+	AffectedEntries(ctx context.Context, keys []string) ([]AffectedEntry, error)
+	// VulnSummaries returns the summaries of the given identities (those
+	// that no longer exist are left out).
+	VulnSummaries(ctx context.Context, ids []int64) ([]VulnSummary, error)
+	// SaveFindings merges a match into the stored findings in one
+	// transaction: every found one is opened, reopened or updated (with
+	// its facts), every open finding in scope not found is resolved at at.
+	SaveFindings(ctx context.Context, scope FindingScope, found []FindingMatch, facts map[int64]VulnFacts, at time.Time) (FindingChanges, error)
+	// RefreshFindingFacts updates the facts (severity, KEV, EPSS, aliases,
+	// summary) that findings of these identities carry; it returns how
+	// many findings changed.
+	RefreshFindingFacts(ctx context.Context, facts []VulnFacts) (int, error)
+	// FindingVulnIDs returns the identities that have open findings.
+	FindingVulnIDs(ctx context.Context) ([]int64, error)
+	FindFindings(ctx context.Context, f FindingFilter) ([]Finding, int, error)
+	FindFinding(ctx context.Context, id int64) (*Finding, error)
+	// SaveTriage records a decision, keeps it in the history and makes it
+	// the decision in force for its scope (replacing the previous one).
+	SaveTriage(ctx context.Context, t *Triage, rec AuditRecord) error
+	// TriageHistory returns every decision, release-scoped and
+	// product-scoped, that applies or applied to a finding, newest first.
+	TriageHistory(ctx context.Context, findingID int64) ([]Triage, error)
+	// ExposureAt counts the actionable findings of the releases on the
+	// market and within support at now, per release.
+	ExposureAt(ctx context.Context, now time.Time) (*Exposure, error)
+	// SaveExposurePoint records (or replaces) a day's counts.
+	SaveExposurePoint(ctx context.Context, p ExposurePoint) error
+	// ExposureTrend returns the recorded days from since on, oldest first.
+	ExposureTrend(ctx context.Context, since Date) ([]ExposurePoint, error)
 }
