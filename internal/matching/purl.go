@@ -320,3 +320,14 @@ func srpmName(upstream string) string {
 	}
 	return s
 }
+
+// Keys returns the index keys (IndexKey) to look the package up by, one
+// per name of Names.
+func (p Package) Keys() []string {
+	names := p.Names()
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = IndexKey(p.Ecosystem, n)
+	}
+	return keys
+}
