@@ -269,6 +269,8 @@ type FindingStore interface {
 	RefreshFindingFacts(ctx context.Context, facts []VulnFacts) (int, error)
 	// FindingVulnIDs returns the identities that have open findings.
 	FindingVulnIDs(ctx context.Context) ([]int64, error)
+	// OpenFindingKeys returns the distinct match keys of open findings.
+	OpenFindingKeys(ctx context.Context) ([]string, error)
 	FindFindings(ctx context.Context, f FindingFilter) ([]Finding, int, error)
 	FindFinding(ctx context.Context, id int64) (*Finding, error)
 	// SaveTriage records a decision, keeps it in the history and makes it

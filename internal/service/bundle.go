@@ -86,7 +86,7 @@ func (s *VulnService) ImportBundle(ctx context.Context, name string, r io.Reader
 		}
 	}
 	if len(listed) > 0 {
-		got, err := s.store.SaveKEVCatalog(ctx, cra.KEVCatalog{Version: "bundle " + sum.Created.Format("2006-01-02"), Entries: listed}, s.now(),
+		got, err := s.saveKEV(ctx, cra.KEVCatalog{Version: "bundle " + sum.Created.Format("2006-01-02"), Entries: listed},
 			s.auditImport(ctx, "bundle_import", origin))
 		st.Add(got)
 		if err != nil {
@@ -94,7 +94,7 @@ func (s *VulnService) ImportBundle(ctx context.Context, name string, r io.Reader
 		}
 	}
 	err = b.EPSS(5000, func(scores []cra.EPSSScore) error {
-		got, err := s.store.SaveEPSS(ctx, scores, s.auditImport(ctx, "bundle_import", origin))
+		got, err := s.saveEPSS(ctx, scores, s.auditImport(ctx, "bundle_import", origin))
 		st.Add(got)
 		return err
 	})

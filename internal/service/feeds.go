@@ -217,13 +217,13 @@ func (w *feedWriter) KEV(ctx context.Context, cat cra.KEVCatalog) (cra.ImportSta
 	if len(cat.Entries) == 0 {
 		return cra.ImportStats{}, cra.Errorf(cra.EINVALID, "the KEV catalog lists no entries; keeping the stored one")
 	}
-	st, err := w.svc.store.SaveKEVCatalog(ctx, cat, w.svc.now(), w.svc.auditImport(ctx, "sync", string(w.feed)))
+	st, err := w.svc.saveKEV(ctx, cat, w.svc.auditImport(ctx, "sync", string(w.feed)))
 	w.stats.Add(st)
 	return st, err
 }
 
 func (w *feedWriter) EPSS(ctx context.Context, scores []cra.EPSSScore) (cra.ImportStats, error) {
-	st, err := w.svc.store.SaveEPSS(ctx, scores, w.svc.auditImport(ctx, "sync", string(w.feed)))
+	st, err := w.svc.saveEPSS(ctx, scores, w.svc.auditImport(ctx, "sync", string(w.feed)))
 	w.stats.Add(st)
 	return st, err
 }

@@ -20,6 +20,7 @@ const DefaultSBOMMaxSize = sbom.DefaultMaxSize
 // SBOMService implements cra.SBOMService.
 type SBOMService struct {
 	*deps
+	mon     *monitor
 	maxSize int64
 	version string
 }
@@ -67,6 +68,11 @@ func (s *SBOMService) ImportSBOM(ctx context.Context, releaseID int64, fileName 
 		"quality_score": rec.Quality.Score, "replaces_previous": len(previous) > 0})
 	if err := s.store.SaveSBOM(ctx, rec, data, doc, audit); err != nil {
 		return nil, err
+	}
+	// The upload is stored; a failed match leaves the release's earlier
+	// findings in place and is logged, and the next match repairs it.
+	if _, err := s.mon.matchReleases(ctx, []int64{releaseID}); err != nil {
+		s.logger.Error("release not matched after SBOM upload", "release", releaseID, "err", err)
 	}
 	return &cra.SBOMImport{SBOM: rec, Replaced: len(previous) > 0}, nil
 }

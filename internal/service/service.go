@@ -53,6 +53,7 @@ func New(store cra.Store, o Options) cra.Services {
 	if policy.Idle <= 0 || policy.Absolute <= 0 {
 		policy = cra.DefaultSessionPolicy
 	}
+	mon := newMonitor(d)
 	return cra.Services{
 		Auth:         &AuthService{deps: d, policy: policy, throttle: newThrottle()},
 		Users:        &UserService{deps: d},
@@ -61,8 +62,9 @@ func New(store cra.Store, o Options) cra.Services {
 		Audit:        &AuditService{deps: d},
 		Products:     &ProductService{deps: d},
 		Compliance:   &ComplianceService{deps: d},
-		SBOMs:        &SBOMService{deps: d, maxSize: sbomMax, version: o.Version},
-		Vulns:        &VulnService{deps: d, feeds: newFeedRunner(o.Feeds), version: o.Version},
+		SBOMs:        &SBOMService{deps: d, mon: mon, maxSize: sbomMax, version: o.Version},
+		Vulns:        &VulnService{deps: d, mon: mon, feeds: newFeedRunner(o.Feeds), version: o.Version},
+		Findings:     &FindingService{deps: d, mon: mon, maxSize: sbomMax},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 // intelligence and runs the feeds that keep it current.
 type VulnService struct {
 	*deps
+	mon     *monitor
 	feeds   *feedRunner
 	version string
 }
@@ -92,6 +93,7 @@ func (s *VulnService) importAdvisories(ctx context.Context, action, origin strin
 	if err != nil {
 		return st, err
 	}
+	s.mon.advisoriesChanged(ctx, ok, st)
 	st.Add(skipped)
 	return st, nil
 }
@@ -136,7 +138,25 @@ func (s *VulnService) ImportKEV(ctx context.Context, origin string, cat cra.KEVC
 		// what a real catalog says.
 		return cra.ImportStats{}, cra.Errorf(cra.EINVALID, "%s lists no KEV entries; nothing imported.", origin)
 	}
-	return s.store.SaveKEVCatalog(ctx, cat, s.now(), s.auditImport(ctx, "import", origin))
+	return s.saveKEV(ctx, cat, s.auditImport(ctx, "import", origin))
+}
+
+// saveKEV stores a KEV catalog and refreshes the findings' facts.
+func (s *VulnService) saveKEV(ctx context.Context, cat cra.KEVCatalog, audit cra.AuditFunc) (cra.ImportStats, error) {
+	st, err := s.store.SaveKEVCatalog(ctx, cat, s.now(), audit)
+	if err == nil && st.Added+st.Changed+st.Removed > 0 {
+		s.mon.factsChanged(ctx)
+	}
+	return st, err
+}
+
+// saveEPSS stores EPSS scores and refreshes the findings' facts.
+func (s *VulnService) saveEPSS(ctx context.Context, scores []cra.EPSSScore, audit cra.AuditFunc) (cra.ImportStats, error) {
+	st, err := s.store.SaveEPSS(ctx, scores, audit)
+	if err == nil && st.Added+st.Changed > 0 {
+		s.mon.factsChanged(ctx)
+	}
+	return st, err
 }
 
 // ImportEPSS stores EPSS scores read offline.
@@ -144,7 +164,7 @@ func (s *VulnService) ImportEPSS(ctx context.Context, origin string, scores []cr
 	if err := cra.Authorize(ctx, cra.PermFeedsWrite); err != nil {
 		return cra.ImportStats{}, err
 	}
-	return s.store.SaveEPSS(ctx, scores, s.auditImport(ctx, "import", origin))
+	return s.saveEPSS(ctx, scores, s.auditImport(ctx, "import", origin))
 }
 
 // auditImport returns the audit function of an import: one entry per

@@ -1,0 +1,486 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"time"
+
+	"cyra/internal/cra"
+	"cyra/internal/matching"
+	"cyra/internal/sbom"
+)
+
+// FindingService implements cra.FindingService.
+type FindingService struct {
+	*deps
+	mon     *monitor
+	maxSize int64
+}
+
+var _ cra.FindingService = (*FindingService)(nil)
+
+// Findings lists findings.
+func (s *FindingService) Findings(ctx context.Context, f cra.FindingFilter) ([]cra.Finding, int, error) {
+	if err := cra.Authorize(ctx, cra.PermProductsRead); err != nil {
+		return nil, 0, err
+	}
+	switch {
+	case f.Limit == 0:
+		f.Limit = 50
+	case f.Limit > 500:
+		return nil, 0, &cra.Error{Code: cra.EINVALID, Message: "limit must be at most 500.", Fields: map[string]string{"limit": "at most 500"}}
+	}
+	if err := f.Validate(); err != nil {
+		return nil, 0, err
+	}
+	return s.store.FindFindings(ctx, f)
+}
+
+// Finding returns a finding with its triage history.
+func (s *FindingService) Finding(ctx context.Context, id int64) (*cra.Finding, []cra.Triage, error) {
+	if err := cra.Authorize(ctx, cra.PermProductsRead); err != nil {
+		return nil, nil, err
+	}
+	f, err := s.store.FindFinding(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	hist, err := s.store.TriageHistory(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, hist, nil
+}
+
+// Triage records a decision on a finding.
+func (s *FindingService) Triage(ctx context.Context, findingID int64, in cra.TriageInput) (*cra.Finding, error) {
+	if err := cra.Authorize(ctx, cra.PermTriage); err != nil {
+		return nil, err
+	}
+	f, err := s.store.FindFinding(ctx, findingID)
+	if err != nil {
+		return nil, err
+	}
+	actor := cra.ActorFrom(ctx)
+	t := cra.Triage{ProductID: f.ProductID, ReleaseID: f.ReleaseID, Package: f.Package, VulnID: f.VulnID, Scope: in.Scope,
+		Status: in.Status, Justification: in.Justification, Impact: in.Impact, Action: in.Action,
+		Responses: slices.Clone(in.Responses), Comment: in.Comment, By: actor.Label(), At: s.now()}
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	if t.Scope == cra.ScopeProduct {
+		t.ReleaseID = 0
+	}
+	after := map[string]any{"vulnerability": f.VulnKey, "package": f.Package, "scope": string(t.Scope), "status": string(t.Status)}
+	if f.Triage == nil {
+		after["previous"] = string(cra.StatusUntriaged)
+	} else {
+		after["previous"] = string(f.Triage.Status)
+	}
+	if t.Scope == cra.ScopeRelease {
+		after["release"] = f.ProductName + " " + f.Release
+	} else {
+		after["product"] = f.ProductName
+	}
+	for k, v := range map[string]string{"justification": t.Justification, "impact": t.Impact, "action": t.Action, "comment": t.Comment} {
+		if v != "" {
+			after[k] = v
+		}
+	}
+	if len(t.Responses) > 0 {
+		after["responses"] = t.Responses
+	}
+	rec := s.record(actor, "finding.triage", "finding", itoa(f.ID), nil, after)
+	if err := s.store.SaveTriage(ctx, &t, rec); err != nil {
+		return nil, err
+	}
+	s.mon.recordExposure(ctx)
+	return s.store.FindFinding(ctx, findingID)
+}
+
+// Exposure is the portfolio's exposure with its trend.
+func (s *FindingService) Exposure(ctx context.Context, days int) (*cra.Exposure, error) {
+	if err := cra.Authorize(ctx, cra.PermProductsRead); err != nil {
+		return nil, err
+	}
+	switch {
+	case days == 0:
+		days = 90
+	case days < 0 || days > 3660:
+		return nil, &cra.Error{Code: cra.EINVALID, Message: "days must be between 1 and 3660.", Fields: map[string]string{"days": "between 1 and 3660"}}
+	}
+	now := s.now()
+	e, err := s.store.ExposureAt(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	today := cra.Date{Time: time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)}
+	since := cra.Date{Time: today.AddDate(0, 0, -(days - 1))}
+	points, err := s.store.ExposureTrend(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	e.Trend = fillTrend(points, since, today, e.Counts)
+	return e, nil
+}
+
+// fillTrend makes one point per day from the first recorded day (or
+// today) to today: a day without a record carries the day before's
+// counts, and today shows the live counts.
+func fillTrend(points []cra.ExposurePoint, since, today cra.Date, live cra.SeverityCounts) []cra.ExposurePoint {
+	var out []cra.ExposurePoint
+	i := 0
+	var cur *cra.SeverityCounts
+	for d := since; !d.After(today.Time); d = (cra.Date{Time: d.AddDate(0, 0, 1)}) {
+		for i < len(points) && !points[i].Day.After(d.Time) {
+			cur = &points[i].Counts
+			i++
+		}
+		switch {
+		case d.Equal(today.Time):
+			out = append(out, cra.ExposurePoint{Day: d, Counts: live})
+		case cur != nil:
+			out = append(out, cra.ExposurePoint{Day: d, Counts: *cur})
+		}
+	}
+	return out
+}
+
+// Rematch matches releases again.
+func (s *FindingService) Rematch(ctx context.Context, releaseIDs []int64) (cra.FindingChanges, error) {
+	if err := cra.Authorize(ctx, cra.PermProductsWrite); err != nil {
+		return cra.FindingChanges{}, err
+	}
+	if len(releaseIDs) == 0 {
+		rels, err := s.store.FindReleases(ctx, cra.ReleaseFilter{})
+		if err != nil {
+			return cra.FindingChanges{}, err
+		}
+		for _, r := range rels {
+			releaseIDs = append(releaseIDs, r.ID)
+		}
+	} else {
+		for _, id := range releaseIDs {
+			if _, err := s.store.FindReleaseByID(ctx, id); err != nil {
+				return cra.FindingChanges{}, err
+			}
+		}
+	}
+	return s.mon.matchReleases(ctx, releaseIDs)
+}
+
+// Scan matches an SBOM against the local database without storing it.
+func (s *FindingService) Scan(ctx context.Context, fileName string, data []byte, format cra.SBOMFormat) (*cra.ScanResult, error) {
+	if err := cra.Authorize(ctx, cra.PermProductsRead); err != nil {
+		return nil, err
+	}
+	if fileName == "" {
+		fileName = "SBOM"
+	}
+	if int64(len(data)) > s.maxSize {
+		return nil, cra.Errorf(cra.ETOOLARGE, "%s is larger than the %d-byte limit for SBOMs.", fileName, s.maxSize)
+	}
+	doc, err := sbom.Parse(fileName, bytes.NewReader(data), sbom.Options{MaxSize: s.maxSize, Format: format})
+	if err != nil {
+		return nil, err
+	}
+	return s.mon.scan(ctx, fileName, doc)
+}
+
+// scan matches a parsed SBOM.
+func (m *monitor) scan(ctx context.Context, fileName string, doc *cra.SBOM) (*cra.ScanResult, error) {
+	res := &cra.ScanResult{File: fileName, Format: doc.Format, Components: len(doc.Components),
+		NotMatchable: []cra.ScanComponent{}, Findings: []cra.ScanFinding{}}
+	comps := make([]cra.MatchComponent, 0, len(doc.Components))
+	byRef := map[string]string{}
+	for _, c := range doc.Components {
+		byRef[c.Ref] = c.Name
+		sc := cra.ScanComponent{Name: c.Name, Version: c.Version, PURL: c.PURL}
+		if c.PURL == "" {
+			sc.NotMatchable = "no purl"
+			if c.PURLProblem != "" {
+				sc.NotMatchable = "purl " + c.RawPURL + ": " + c.PURLProblem
+			}
+			res.NotMatchable = append(res.NotMatchable, sc)
+			continue
+		}
+		pkg, err := matching.ParsePURL(c.PURL)
+		if err != nil {
+			sc.NotMatchable = err.Error()
+			res.NotMatchable = append(res.NotMatchable, sc)
+			continue
+		}
+		comps = append(comps, cra.MatchComponent{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL, Direct: c.Direct, MatchKeys: pkg.Keys()})
+	}
+	subject := ""
+	if doc.Subject != nil {
+		subject = doc.Subject.Ref
+		byRef[subject] = doc.Subject.Name
+	}
+	m.mu.Lock()
+	hits, bad, err := m.match(ctx, comps)
+	var facts map[int64]cra.VulnFacts
+	if err == nil {
+		facts, err = m.facts(ctx, hits)
+	}
+	m.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	reported := map[int]bool{}
+	for _, b := range bad {
+		if reported[b.comp] {
+			continue
+		}
+		reported[b.comp] = true
+		c := comps[b.comp]
+		res.NotMatchable = append(res.NotMatchable, cra.ScanComponent{Name: c.Name, Version: c.Version, PURL: c.PURL, NotMatchable: b.reason})
+	}
+	g := newGraph(subject, doc.Dependencies)
+	for _, h := range hits {
+		fa, ok := facts[h.vulnID]
+		if !ok || fa.Withdrawn {
+			continue
+		}
+		c := comps[h.comp]
+		sf := cra.ScanFinding{PURL: c.PURL, Component: c.Name, Version: h.pkg.Version, Ecosystem: h.pkg.Ecosystem,
+			VulnID: fa.Key, Aliases: fa.Aliases, Summary: fa.Summary, Advisories: h.advisories, Score: fa.Score, Rating: fa.Rating,
+			KEV: fa.KEVAdded != nil, KEVAdded: fa.KEVAdded, Exploited: fa.KEVAdded != nil || fa.ExploitedSince != nil,
+			ExploitedSince: fa.ExploitedSince, EPSS: fa.EPSS, FixedVersions: nonNil(h.fixed), Fix: h.fix, Uncertain: h.uncertain, Direct: c.Direct}
+		if path, direct := g.path(c.Ref); len(path) > 0 || direct {
+			sf.Path, sf.Direct = names(path, byRef), direct || c.Direct
+		}
+		res.Findings = append(res.Findings, sf)
+	}
+	slices.SortFunc(res.Findings, func(a, b cra.ScanFinding) int {
+		fa := cra.Finding{VulnKey: a.VulnID, Package: a.PURL, KEVAdded: a.KEVAdded, ExploitedSince: a.ExploitedSince, EPSS: a.EPSS, Score: a.Score}
+		fb := cra.Finding{VulnKey: b.VulnID, Package: b.PURL, KEVAdded: b.KEVAdded, ExploitedSince: b.ExploitedSince, EPSS: b.EPSS, Score: b.Score}
+		return cra.CompareFindings(&fa, &fb)
+	})
+	return res, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// matchReleases matches the current components of releases and merges
+// the findings.
+func (m *monitor) matchReleases(ctx context.Context, releaseIDs []int64) (cra.FindingChanges, error) {
+	var total cra.FindingChanges
+	// Batches bound memory on large portfolios.
+	for len(releaseIDs) > 0 {
+		n := min(len(releaseIDs), 200)
+		batch := releaseIDs[:n]
+		releaseIDs = releaseIDs[n:]
+		ch, err := m.rematch(ctx, cra.MatchComponentFilter{ReleaseIDs: batch}, cra.FindingScope{ReleaseIDs: batch})
+		if err != nil {
+			return total, err
+		}
+		addChanges(&total, ch)
+	}
+	m.recordExposure(ctx)
+	return total, nil
+}
+
+// matchKeys matches the components of the packages under keys, in every
+// release, and merges the findings of those packages.
+func (m *monitor) matchKeys(ctx context.Context, keys []string) (cra.FindingChanges, error) {
+	var total cra.FindingChanges
+	for len(keys) > 0 {
+		n := min(len(keys), 500)
+		batch := keys[:n]
+		keys = keys[n:]
+		ch, err := m.rematch(ctx, cra.MatchComponentFilter{MatchKeys: batch}, cra.FindingScope{MatchKeys: batch})
+		if err != nil {
+			return total, err
+		}
+		addChanges(&total, ch)
+	}
+	m.recordExposure(ctx)
+	return total, nil
+}
+
+func addChanges(total *cra.FindingChanges, ch cra.FindingChanges) {
+	total.Opened += ch.Opened
+	total.Reopened += ch.Reopened
+	total.Updated += ch.Updated
+	total.Resolved += ch.Resolved
+	total.New = append(total.New, ch.New...)
+}
+
+// rematch matches the selected components and saves the findings of
+// scope.
+func (m *monitor) rematch(ctx context.Context, f cra.MatchComponentFilter, scope cra.FindingScope) (cra.FindingChanges, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	comps, err := m.store.MatchComponents(ctx, f)
+	if err != nil {
+		return cra.FindingChanges{}, err
+	}
+	hits, bad, err := m.match(ctx, comps)
+	if err != nil {
+		return cra.FindingChanges{}, err
+	}
+	for _, b := range bad {
+		m.logger.Debug("component not matchable", "purl", comps[b.comp].PURL, "reason", b.reason)
+	}
+	facts, err := m.facts(ctx, hits)
+	if err != nil {
+		return cra.FindingChanges{}, err
+	}
+	graphs := map[int64]*graph{}
+	refNames := map[int64]map[string]string{}
+	found := make([]cra.FindingMatch, 0, len(hits))
+	for _, h := range hits {
+		fa, ok := facts[h.vulnID]
+		if !ok || fa.Withdrawn {
+			continue
+		}
+		c := comps[h.comp]
+		fm := cra.FindingMatch{ReleaseID: c.ReleaseID, Package: packageOf(c.PURL), PURL: c.PURL, Component: c.Name,
+			Version: h.pkg.Version, MatchKey: h.key, VulnID: h.vulnID, Advisory: h.advisories, Fixed: h.fixed, Fix: h.fix,
+			Uncertain: h.uncertain, Direct: c.Direct}
+		g, ok := graphs[c.SBOMID]
+		if !ok {
+			g, refNames[c.SBOMID], err = m.sbomGraph(ctx, c.SBOMID, comps)
+			if err != nil {
+				return cra.FindingChanges{}, err
+			}
+			graphs[c.SBOMID] = g
+		}
+		if path, direct := g.path(c.Ref); len(path) > 0 || direct {
+			fm.Path, fm.Direct = names(path, refNames[c.SBOMID]), direct || c.Direct
+		}
+		found = append(found, fm)
+	}
+	ch, err := m.store.SaveFindings(ctx, scope, found, facts, m.now())
+	if err != nil {
+		return ch, err
+	}
+	if len(ch.New) > 0 {
+		for _, l := range m.listeners {
+			l(ctx, ch)
+		}
+	}
+	return ch, nil
+}
+
+// sbomGraph loads the dependency graph of a stored SBOM and the names of
+// its components.
+func (m *monitor) sbomGraph(ctx context.Context, sbomID int64, comps []cra.MatchComponent) (*graph, map[string]string, error) {
+	rec, err := m.store.FindSBOMByID(ctx, sbomID)
+	if err != nil {
+		return nil, nil, err
+	}
+	deps, err := m.store.SBOMGraph(ctx, sbomID)
+	if err != nil {
+		return nil, nil, err
+	}
+	byRef := map[string]string{}
+	subject := ""
+	if rec.Subject != nil {
+		subject = rec.Subject.Ref
+		byRef[subject] = rec.Subject.Name
+	}
+	for _, c := range comps {
+		if c.SBOMID == sbomID {
+			byRef[c.Ref] = c.Name
+		}
+	}
+	return newGraph(subject, deps), byRef, nil
+}
+
+// advisoriesChanged re-evaluates findings after an advisory import. The
+// packages the records name are matched again; when records changed or
+// identities merged, so are the packages of every open finding (a record
+// may have dropped a package, or a finding's identity changed). The
+// facts of open findings are refreshed for changed severities.
+func (m *monitor) advisoriesChanged(ctx context.Context, recs []cra.Advisory, st cra.ImportStats) {
+	if st.Added+st.Changed+st.Merged == 0 {
+		return
+	}
+	keys := map[string]bool{}
+	for i := range recs {
+		for _, a := range recs[i].Affected {
+			keys[matching.IndexKey(a.Ecosystem, a.Name)] = true
+		}
+	}
+	m.mu.Lock()
+	if st.Changed+st.Merged > 0 {
+		m.forget(nil)
+	} else {
+		for k := range keys {
+			delete(m.cache, k)
+		}
+	}
+	m.mu.Unlock()
+	if st.Changed+st.Merged > 0 {
+		open, err := m.store.OpenFindingKeys(ctx)
+		if err != nil {
+			m.logger.Error("findings not re-evaluated", "err", err)
+			return
+		}
+		for _, k := range open {
+			keys[k] = true
+		}
+	}
+	list := make([]string, 0, len(keys))
+	for k := range keys {
+		list = append(list, k)
+	}
+	slices.Sort(list)
+	if _, err := m.matchKeys(ctx, list); err != nil {
+		m.logger.Error("findings not re-evaluated", "err", err)
+		return
+	}
+	m.factsChanged(ctx)
+}
+
+// factsChanged refreshes the facts (KEV, EPSS, severity) that open
+// findings carry.
+func (m *monitor) factsChanged(ctx context.Context) {
+	ids, err := m.store.FindingVulnIDs(ctx)
+	if err != nil {
+		m.logger.Error("finding facts not refreshed", "err", err)
+		return
+	}
+	var all []cra.VulnFacts
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		sums, err := m.store.VulnSummaries(ctx, ids[:n])
+		if err != nil {
+			m.logger.Error("finding facts not refreshed", "err", err)
+			return
+		}
+		ids = ids[n:]
+		for i := range sums {
+			all = append(all, cra.FactsFromSummary(&sums[i]))
+		}
+	}
+	if len(all) == 0 {
+		return
+	}
+	if _, err := m.store.RefreshFindingFacts(ctx, all); err != nil {
+		m.logger.Error("finding facts not refreshed", "err", err)
+		return
+	}
+	m.recordExposure(ctx)
+}
+
+// recordExposure stores today's exposure for the trend.
+func (m *monitor) recordExposure(ctx context.Context) {
+	now := m.now()
+	e, err := m.store.ExposureAt(ctx, now)
+	if err == nil {
+		day := cra.Date{Time: time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)}
+		err = m.store.SaveExposurePoint(ctx, cra.ExposurePoint{Day: day, Counts: e.Counts})
+	}
+	if err != nil {
+		m.logger.Error("exposure not recorded", "err", err)
+	}
+}

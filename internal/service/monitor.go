@@ -1,0 +1,318 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+
+	"cyra/internal/cra"
+	"cyra/internal/matching"
+)
+
+// monitor keeps findings current: it matches components against the
+// advisories of their packages and merges the outcome into the stored
+// findings. Compiled advisories are cached per index key, so matching a
+// release again (or scanning an SBOM of familiar packages) costs map
+// lookups and version comparisons only. One mutex serialises matches, so
+// an SBOM upload and a feed sync never interleave their updates.
+type monitor struct {
+	*deps
+	mu    sync.Mutex
+	cache map[string][]*entry // index key → compiled affected entries; nil slice = none known
+	// listeners are told about findings that opened or reopened.
+	listeners []func(context.Context, cra.FindingChanges)
+}
+
+// entry is one compiled affected entry of an advisory.
+type entry struct {
+	vulnID   int64
+	source   string // the advisory's id in its source
+	eco      string // the entry's ecosystem as published
+	compiled *matching.Compiled
+}
+
+func newMonitor(d *deps) *monitor {
+	return &monitor{deps: d, cache: map[string][]*entry{}}
+}
+
+// entries returns the compiled entries of keys, loading the keys not
+// cached in one store query. The caller holds m.mu.
+func (m *monitor) entries(ctx context.Context, keys []string) (map[string][]*entry, error) {
+	out := make(map[string][]*entry, len(keys))
+	var missing []string
+	for _, k := range keys {
+		if es, ok := m.cache[k]; ok {
+			out[k] = es
+		} else if !slices.Contains(missing, k) {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	rows, err := m.store.AffectedEntries(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	loaded := make(map[string][]*entry, len(missing))
+	for _, k := range missing {
+		loaded[k] = nil
+	}
+	for i := range rows {
+		r := &rows[i]
+		if r.Withdrawn {
+			continue
+		}
+		c, err := matching.Compile(r.Affected)
+		if err != nil {
+			// An ecosystem cyra cannot order, or a range that breaks the
+			// schema: the entry cannot be evaluated, so it is left out
+			// rather than guessed.
+			m.logger.Debug("advisory entry not evaluable", "advisory", r.SourceID, "ecosystem", r.Affected.Ecosystem, "err", err)
+			continue
+		}
+		if !c.Evaluable() {
+			continue
+		}
+		loaded[r.MatchKey] = append(loaded[r.MatchKey], &entry{vulnID: r.VulnID, source: r.SourceID, eco: r.Affected.Ecosystem, compiled: c})
+	}
+	for k, es := range loaded {
+		m.cache[k] = es
+		out[k] = es
+	}
+	return out, nil
+}
+
+// forget drops cached keys (all when keys is nil).
+func (m *monitor) forget(keys []string) {
+	if keys == nil {
+		clear(m.cache)
+		return
+	}
+	for _, k := range keys {
+		delete(m.cache, k)
+	}
+}
+
+// hit is a vulnerability identity found in one component.
+type hit struct {
+	comp       int // index into the matched components
+	pkg        matching.Package
+	key        string
+	vulnID     int64
+	advisories []string
+	fixed      []string
+	fix        string
+	uncertain  bool
+}
+
+// unmatchable is a component that could not be evaluated, and why.
+type unmatchable struct {
+	comp   int
+	reason string
+}
+
+// match evaluates components against the cached advisories of their
+// keys. Components whose purl does not map to an OSV ecosystem, or whose
+// version cannot be read, are returned as unmatchable with the reason.
+// The caller holds m.mu.
+func (m *monitor) match(ctx context.Context, comps []cra.MatchComponent) ([]hit, []unmatchable, error) {
+	var keys []string
+	for i := range comps {
+		keys = append(keys, comps[i].MatchKeys...)
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	idx, err := m.entries(ctx, keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	var hits []hit
+	var bad []unmatchable
+	for ci := range comps {
+		c := &comps[ci]
+		pkg, err := matching.ParsePURL(c.PURL)
+		if err != nil {
+			bad = append(bad, unmatchable{ci, err.Error()})
+			continue
+		}
+		if pkg.Version == "" {
+			bad = append(bad, unmatchable{ci, "the purl has no version"})
+			continue
+		}
+		byVuln := map[int64]int{} // vulnID → index in hits
+		for _, key := range c.MatchKeys {
+			for _, e := range idx[key] {
+				app := matching.Applies(e.eco, pkg.Ecosystem)
+				if app == matching.NotApplicable {
+					continue
+				}
+				affected, err := e.compiled.AffectsString(pkg.Version)
+				if err != nil {
+					bad = append(bad, unmatchable{ci, err.Error() + " (" + e.source + ")"})
+					continue
+				}
+				if !affected {
+					continue
+				}
+				fix, _ := e.compiled.SmallestFixString(pkg.Version)
+				i, ok := byVuln[e.vulnID]
+				if !ok {
+					byVuln[e.vulnID] = len(hits)
+					hits = append(hits, hit{comp: ci, pkg: pkg, key: key, vulnID: e.vulnID, uncertain: true})
+					i = len(hits) - 1
+				}
+				h := &hits[i]
+				if !slices.Contains(h.advisories, e.source) {
+					h.advisories = append(h.advisories, e.source)
+				}
+				for _, f := range e.compiled.FixedVersions() {
+					if !slices.Contains(h.fixed, f) {
+						h.fixed = append(h.fixed, f)
+					}
+				}
+				// One certain entry makes the hit certain.
+				h.uncertain = h.uncertain && app == matching.ReleaseUnknown
+				// Every advisory's fix must hold: the upgrade that fixes
+				// the vulnerability is the largest of their smallest fixes.
+				if fix != "" && (h.fix == "" || laterVersion(pkg.Ecosystem, fix, h.fix)) {
+					h.fix = fix
+				}
+			}
+		}
+	}
+	for i := range hits {
+		h := &hits[i]
+		slices.Sort(h.advisories)
+		eco := h.pkg.Ecosystem
+		slices.SortStableFunc(h.fixed, func(a, b string) int {
+			if n, err := matching.Compare(eco, a, b); err == nil {
+				return n
+			}
+			return strings.Compare(a, b)
+		})
+	}
+	return hits, bad, nil
+}
+
+// laterVersion reports whether a orders after b in eco (as strings when
+// the ecosystem cannot compare them).
+func laterVersion(eco, a, b string) bool {
+	if n, err := matching.Compare(eco, a, b); err == nil {
+		return n > 0
+	}
+	return a > b
+}
+
+// facts loads the facts of the identities hits name.
+func (m *monitor) facts(ctx context.Context, hits []hit) (map[int64]cra.VulnFacts, error) {
+	var ids []int64
+	for i := range hits {
+		ids = append(ids, hits[i].vulnID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) == 0 {
+		return map[int64]cra.VulnFacts{}, nil
+	}
+	sums, err := m.store.VulnSummaries(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]cra.VulnFacts, len(sums))
+	for i := range sums {
+		out[sums[i].ID] = cra.FactsFromSummary(&sums[i])
+	}
+	return out, nil
+}
+
+// graph finds the dependency path of components: the shortest chain of
+// components from the SBOM's subject (or, without one, from any root) to
+// each component.
+type graph struct {
+	prev  map[string]string // ref → the ref it is reached from
+	roots map[string]bool
+}
+
+// newGraph builds the path finder of an SBOM's dependency edges.
+func newGraph(subject string, deps []cra.Dependency) *graph {
+	children := map[string][]string{}
+	hasParent := map[string]bool{}
+	for _, d := range deps {
+		children[d.Ref] = append(children[d.Ref], d.DependsOn...)
+		for _, c := range d.DependsOn {
+			hasParent[c] = true
+		}
+	}
+	g := &graph{prev: map[string]string{}, roots: map[string]bool{}}
+	var queue []string
+	if subject != "" {
+		queue = []string{subject}
+		g.roots[subject] = true
+	} else {
+		for _, d := range deps {
+			if !hasParent[d.Ref] && !g.roots[d.Ref] {
+				g.roots[d.Ref] = true
+				queue = append(queue, d.Ref)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, r := range queue {
+		seen[r] = true
+	}
+	for len(queue) > 0 {
+		r := queue[0]
+		queue = queue[1:]
+		for _, c := range children[r] {
+			if !seen[c] {
+				seen[c] = true
+				g.prev[c] = r
+				queue = append(queue, c)
+			}
+		}
+	}
+	return g
+}
+
+// path returns the refs between a root and ref (outermost first), and
+// whether ref hangs directly off a root.
+func (g *graph) path(ref string) (path []string, direct bool) {
+	p, ok := g.prev[ref]
+	if !ok {
+		return nil, false
+	}
+	for !g.roots[p] {
+		path = append(path, p)
+		next, ok := g.prev[p]
+		if !ok {
+			break
+		}
+		p = next
+	}
+	slices.Reverse(path)
+	return path, len(path) == 0
+}
+
+// names maps refs to component names, keeping a ref it does not know.
+func names(refs []string, byRef map[string]string) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		if n, ok := byRef[r]; ok && n != "" {
+			out[i] = n
+		} else {
+			out[i] = r
+		}
+	}
+	return out
+}
+
+// packageOf returns a purl without its version, qualifiers and subpath:
+// the package identity of a finding.
+func packageOf(purl string) string {
+	if k, _, ok := cra.SplitPURL(purl); ok {
+		return k.String()
+	}
+	return purl
+}
