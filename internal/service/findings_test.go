@@ -1,0 +1,227 @@
+package service_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"cyra/internal/cra"
+)
+
+// npmAdv builds an OSV advisory of one npm package affected from
+// introduced up to fixed; its digest follows from all of its content, so
+// a changed range is a changed record.
+func npmAdv(id, cve, pkg, introduced, fixed string) cra.Advisory {
+	a := cra.Advisory{Source: cra.SourceOSV, ID: id, Summary: "flaw in " + pkg,
+		Severity: []cra.Severity{{Type: "CVSS_V3", Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Score: 9.8, Rating: "CRITICAL"}},
+		Affected: []cra.Affected{{Ecosystem: "npm", Name: pkg, Ranges: []cra.Range{{Type: "SEMVER", Events: []cra.RangeEvent{{Introduced: introduced}, {Fixed: fixed}}}}}}}
+	if cve != "" {
+		a.Aliases = []string{cve}
+	}
+	raw, _ := json.Marshal(a)
+	sum := sha256.Sum256(raw)
+	a.Raw, a.Digest = raw, hex.EncodeToString(sum[:])
+	return a
+}
+
+// onMarket is a release placed on the market in 2026 and supported to 2031.
+func onMarket(version string) cra.Release {
+	return cra.Release{Version: version, ReleaseDate: mustDate("2026-01-01"), PlacedOnMarket: mustDate("2026-02-01"),
+		SupportEnd: cra.YearMonth{Year: 2031, Month: 12}, Status: cra.ReleaseReleased}
+}
+
+func openFindings(t *testing.T, ctx context.Context, e *env, f cra.FindingFilter) []cra.Finding {
+	t.Helper()
+	fs, total, err := e.svc.Findings.Findings(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != len(fs) {
+		t.Fatalf("total %d for %d findings", total, len(fs))
+	}
+	return fs
+}
+
+func TestFindingsFollowUploadsFeedsAndTriage(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		ctx := e.adminCtx
+		if _, err := e.svc.Vulns.ImportAdvisories(ctx, "test", []cra.Advisory{
+			npmAdv("GHSA-35jh-r3h4-6jhm", "CVE-2021-23337", "lodash", "0", "4.17.21"),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		p, _ := e.svc.Products.CreateProduct(ctx, cra.Product{Name: "Gateway"})
+		r1, err := e.svc.Products.CreateRelease(ctx, p.ID, onMarket("1.0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r2, _ := e.svc.Products.CreateRelease(ctx, p.ID, onMarket("1.1"))
+
+		// An upload is matched at once.
+		if _, err := e.svc.SBOMs.ImportSBOM(ctx, r1.ID, "bom.json", cdx("lodash@4.17.20", "express@4.18.0", "debug@2.6.9"), ""); err != nil {
+			t.Fatal(err)
+		}
+		fs := openFindings(t, ctx, e, cra.FindingFilter{ReleaseID: r1.ID})
+		if len(fs) != 1 {
+			t.Fatalf("findings of 1.0: %+v", fs)
+		}
+		f := fs[0]
+		if f.VulnKey != "CVE-2021-23337" || f.Package != "pkg:npm/lodash" || f.Version != "4.17.20" || f.Fix != "4.17.21" ||
+			!slices.Equal(f.FixedVersions, []string{"4.17.21"}) || !f.Direct || f.Rating != "CRITICAL" || f.Score != 9.8 ||
+			f.Status() != cra.StatusUntriaged || f.ProductName != "Gateway" || f.Release != "1.0" || !f.FirstSeen.Equal(e.clock.Now()) {
+			t.Fatalf("finding: %+v", f)
+		}
+		if _, err := e.svc.SBOMs.ImportSBOM(ctx, r2.ID, "bom.json", cdx("lodash@4.17.20", "express@4.18.0"), ""); err != nil {
+			t.Fatal(err)
+		}
+		f2 := openFindings(t, ctx, e, cra.FindingFilter{ReleaseID: r2.ID})
+		if len(f2) != 1 {
+			t.Fatalf("findings of 1.1: %+v", f2)
+		}
+
+		// An auditor may look but not decide; a bad decision names its field.
+		auditor := e.mustUser(t, "auditor@example.com", cra.RoleAuditor)
+		rctx := cra.WithActor(context.Background(), &cra.Actor{Kind: cra.ActorSession, UserID: auditor.ID, Email: auditor.Email, Role: cra.RoleAuditor})
+		if _, err := e.svc.Findings.Triage(rctx, f.ID, cra.TriageInput{Status: cra.StatusAffected}); code(err) != cra.EFORBIDDEN {
+			t.Fatalf("reader triage: %v", err)
+		}
+		_, err = e.svc.Findings.Triage(ctx, f.ID, cra.TriageInput{Status: cra.StatusNotAffected, Scope: cra.ScopeProduct})
+		if code(err) != cra.EINVALID || cra.ErrorFields(err)["justification"] == "" {
+			t.Fatalf("not_affected without justification: %v", err)
+		}
+
+		// "All versions": the decision reaches 1.1 and a release made later.
+		e.clock.Advance(time.Hour)
+		got, err := e.svc.Findings.Triage(ctx, f.ID, cra.TriageInput{Status: cra.StatusNotAffected, Scope: cra.ScopeProduct,
+			Justification: "vulnerable_code_not_in_execute_path", Impact: "template() is never called"})
+		if err != nil || got.Status() != cra.StatusNotAffected || got.Triage.Scope != cra.ScopeProduct {
+			t.Fatalf("triage: %+v %v", got, err)
+		}
+		if f2 := openFindings(t, ctx, e, cra.FindingFilter{ReleaseID: r2.ID}); f2[0].Status() != cra.StatusNotAffected {
+			t.Fatalf("product decision not applied to 1.1: %+v", f2[0].Triage)
+		}
+		r3, _ := e.svc.Products.CreateRelease(ctx, p.ID, onMarket("1.2"))
+		e.svc.SBOMs.ImportSBOM(ctx, r3.ID, "bom.json", cdx("lodash@4.17.19"), "")
+		if f3 := openFindings(t, ctx, e, cra.FindingFilter{ReleaseID: r3.ID}); len(f3) != 1 || f3[0].Status() != cra.StatusNotAffected {
+			t.Fatalf("product decision not applied to a later release: %+v", f3)
+		}
+		// A release's own decision overrides the product's for it alone.
+		e.clock.Advance(time.Hour)
+		if _, err := e.svc.Findings.Triage(ctx, f2[0].ID, cra.TriageInput{Status: cra.StatusAffected, Action: "upgrade lodash", Responses: []string{"update"}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := openFindings(t, ctx, e, cra.FindingFilter{Statuses: []cra.TriageStatus{cra.StatusAffected}}); len(got) != 1 || got[0].ReleaseID != r2.ID {
+			t.Fatalf("affected: %+v", got)
+		}
+		if got := openFindings(t, ctx, e, cra.FindingFilter{Statuses: []cra.TriageStatus{cra.StatusNotAffected}}); len(got) != 2 {
+			t.Fatalf("not_affected: %+v", got)
+		}
+		_, hist, err := e.svc.Findings.Finding(ctx, f2[0].ID)
+		if err != nil || len(hist) != 2 || hist[0].Status != cra.StatusAffected || hist[1].Scope != cra.ScopeProduct || hist[1].By != e.admin.Email {
+			t.Fatalf("history: %+v %v", hist, err)
+		}
+
+		// A new SBOM keeps the finding (and its triage) while the package
+		// stays affected, and resolves it when the package is upgraded.
+		e.clock.Advance(time.Hour)
+		e.svc.SBOMs.ImportSBOM(ctx, r1.ID, "bom2.json", cdx("lodash@4.17.19", "express@4.18.0", "debug@2.6.9"), "")
+		again := openFindings(t, ctx, e, cra.FindingFilter{ReleaseID: r1.ID})
+		if len(again) != 1 || again[0].ID != f.ID || again[0].Version != "4.17.19" || again[0].Status() != cra.StatusNotAffected ||
+			!again[0].FirstSeen.Equal(f.FirstSeen) || !again[0].LastSeen.Equal(e.clock.Now()) {
+			t.Fatalf("after a new SBOM: %+v", again)
+		}
+		e.svc.SBOMs.ImportSBOM(ctx, r1.ID, "bom3.json", cdx("lodash@4.17.21", "express@4.18.0", "debug@2.6.9"), "")
+		if got := openFindings(t, ctx, e, cra.FindingFilter{ReleaseID: r1.ID}); len(got) != 0 {
+			t.Fatalf("upgraded package still open: %+v", got)
+		}
+		res := openFindings(t, ctx, e, cra.FindingFilter{ReleaseID: r1.ID, Resolved: true})
+		if len(res) != 1 || res[0].Resolved == nil || !res[0].Resolved.Equal(e.clock.Now()) {
+			t.Fatalf("resolved: %+v", res)
+		}
+
+		// A new advisory reaches the releases that hold the package without
+		// any upload; a withdrawn one does not.
+		e.clock.Advance(time.Hour)
+		debugAdv := npmAdv("GHSA-gxpj-cx7g-858c", "CVE-2017-16137", "debug", "2.0.0", "2.6.9")
+		expressAdv := npmAdv("GHSA-0000-0000-0001", "CVE-2099-0001", "express", "0", "5.0.0")
+		withdrawn := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		expressAdv.Withdrawn = &withdrawn
+		lodashAll := npmAdv("GHSA-p6mc-m468-83gw", "CVE-2020-8203", "lodash", "0", "4.17.22")
+		if _, err := e.svc.Vulns.ImportAdvisories(ctx, "test", []cra.Advisory{debugAdv, expressAdv, lodashAll}); err != nil {
+			t.Fatal(err)
+		}
+		// debug 2.6.9 is the fix: not affected. lodash 4.17.21 < 4.17.22 is.
+		if got := openFindings(t, ctx, e, cra.FindingFilter{ReleaseID: r1.ID}); len(got) != 1 || got[0].VulnKey != "CVE-2020-8203" || got[0].Fix != "4.17.22" {
+			t.Fatalf("after new advisories: %+v", got)
+		}
+		all := openFindings(t, ctx, e, cra.FindingFilter{ProductID: p.ID})
+		if len(all) != 5 { // 1.0: 8203; 1.1 and 1.2: 23337 and 8203
+			t.Fatalf("product findings: %d %+v", len(all), all)
+		}
+
+		// KEV makes a finding exploited and first in the risk order.
+		if _, err := e.svc.Vulns.ImportKEV(ctx, "kev.json", cra.KEVCatalog{Version: "1", Entries: []cra.KEVEntry{{CVE: "CVE-2020-8203", DateAdded: day("2026-11-20")}}}); err != nil {
+			t.Fatal(err)
+		}
+		all = openFindings(t, ctx, e, cra.FindingFilter{ProductID: p.ID})
+		if all[0].VulnKey != "CVE-2020-8203" || all[0].KEVAdded == nil || !all[0].Exploited() {
+			t.Fatalf("risk order: %+v", all[0])
+		}
+		if kev := openFindings(t, ctx, e, cra.FindingFilter{KEV: true}); len(kev) != 3 {
+			t.Fatalf("KEV findings: %d", len(kev))
+		}
+
+		// A changed advisory that no longer covers a version resolves it.
+		e.clock.Advance(time.Hour)
+		narrowed := npmAdv("GHSA-p6mc-m468-83gw", "CVE-2020-8203", "lodash", "0", "4.17.20")
+		if _, err := e.svc.Vulns.ImportAdvisories(ctx, "test", []cra.Advisory{narrowed}); err != nil {
+			t.Fatal(err)
+		}
+		// 1.0 has 4.17.21 and 1.1 4.17.20, now unaffected; 1.2 has 4.17.19.
+		if got := openFindings(t, ctx, e, cra.FindingFilter{Vuln: "CVE-2020-8203"}); len(got) != 1 || got[0].ReleaseID != r3.ID {
+			t.Fatalf("after narrowing: %+v", got)
+		}
+
+		// The dashboard counts actionable findings of releases on the market.
+		x, err := e.svc.Findings.Exposure(ctx, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Actionable: 1.1's affected CVE-2021-23337 and 1.2's CVE-2020-8203
+		// (its CVE-2021-23337 is not_affected for all versions).
+		if x.Releases != 3 || x.Counts.Total() != 2 || x.Counts.Critical != 2 || x.Counts.KEV != 1 || len(x.AtRisk) != 2 ||
+			x.AtRisk[0].ReleaseID != r3.ID || len(x.Trend) != 1 {
+			t.Fatalf("exposure: %+v", x)
+		}
+	})
+}
+
+func TestScanMatchesWithoutStoring(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		ctx := e.adminCtx
+		e.svc.Vulns.ImportAdvisories(ctx, "test", []cra.Advisory{npmAdv("GHSA-35jh-r3h4-6jhm", "CVE-2021-23337", "lodash", "0", "4.17.21")})
+		doc := cdx("lodash@4.17.20", "express@4.18.0")
+		res, err := e.svc.Findings.Scan(ctx, "ci.json", doc, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Components != 2 || len(res.Findings) != 1 {
+			t.Fatalf("scan: %+v", res)
+		}
+		sf := res.Findings[0]
+		if sf.PURL != "pkg:npm/lodash@4.17.20" || sf.VulnID != "CVE-2021-23337" || !slices.Contains(sf.Aliases, "GHSA-35jh-r3h4-6jhm") ||
+			sf.Rating != "CRITICAL" || sf.Fix != "4.17.21" || !sf.Direct || sf.Ecosystem != "npm" {
+			t.Fatalf("scan finding: %+v", sf)
+		}
+		if fs, _, _ := e.svc.Findings.Findings(ctx, cra.FindingFilter{All: true}); len(fs) != 0 {
+			t.Fatalf("a scan stored findings: %+v", fs)
+		}
+		if _, err := e.svc.Findings.Scan(ctx, "bad.json", []byte(`{"bomFormat":`), ""); code(err) != cra.EINVALID {
+			t.Fatalf("bad SBOM: %v", err)
+		}
+	})
+}
