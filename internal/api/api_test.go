@@ -280,13 +280,19 @@ var matrix = map[string]routeCase{
 	"POST /api/v1/apply": {writers, func(f *fixture, _ *testing.T, _ cra.Role) request {
 		return request{"/api/v1/apply", fmt.Sprintf(`{"products":[{"name":"Applied %d"}]}`, f.seq.Add(1))}
 	}},
-	"GET /api/v1/vulnerabilities":      {everyone, fixed("/api/v1/vulnerabilities?q=lodash", "")},
-	"GET /api/v1/vulnerabilities/{id}": {everyone, fixed("/api/v1/vulnerabilities/cve-2021-23337", "")},
-	"GET /api/v1/feeds":                {everyone, fixed("/api/v1/feeds", "")},
-	"POST /api/v1/feeds/sync":          {officers, fixed("/api/v1/feeds/sync", `{"feeds":["kev"]}`)},
-	"POST /api/v1/feeds/import":        {officers, fixed("/api/v1/feeds/import?filename=GHSA-35jh-r3h4-6jhm.json", osvRecord)},
-	"GET /api/v1/audit":                {readers, fixed("/api/v1/audit?limit=5", "")},
-	"GET /api/v1/audit/verify":         {readers, fixed("/api/v1/audit/verify", "")},
+	"GET /api/v1/vulnerabilities":       {everyone, fixed("/api/v1/vulnerabilities?q=lodash", "")},
+	"GET /api/v1/vulnerabilities/{id}":  {everyone, fixed("/api/v1/vulnerabilities/cve-2021-23337", "")},
+	"GET /api/v1/feeds":                 {everyone, fixed("/api/v1/feeds", "")},
+	"POST /api/v1/feeds/sync":           {officers, fixed("/api/v1/feeds/sync", `{"feeds":["kev"]}`)},
+	"POST /api/v1/feeds/import":         {officers, fixed("/api/v1/feeds/import?filename=GHSA-35jh-r3h4-6jhm.json", osvRecord)},
+	"GET /api/v1/findings":              {everyone, fixed("/api/v1/findings?severity=low&sort=epss", "")},
+	"GET /api/v1/findings/{id}":         {everyone, findingPath("", "")},
+	"POST /api/v1/findings/{id}/triage": {writers, findingPath("/triage", `{"status":"under_investigation","comment":"looking"}`)},
+	"POST /api/v1/findings/rematch":     {writers, fixed("/api/v1/findings/rematch", `{"release_ids":[]}`)},
+	"GET /api/v1/exposure":              {everyone, fixed("/api/v1/exposure?days=7", "")},
+	"POST /api/v1/scan":                 {everyone, fixed("/api/v1/scan?filename=bom.json", cdxDoc)},
+	"GET /api/v1/audit":                 {readers, fixed("/api/v1/audit?limit=5", "")},
+	"GET /api/v1/audit/verify":          {readers, fixed("/api/v1/audit/verify", "")},
 }
 
 func TestRoleMatrix(t *testing.T) {

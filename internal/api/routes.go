@@ -113,6 +113,13 @@ func Routes(d Deps) []Route {
 		{Method: "GET", Path: Prefix + "/feeds", Summary: "The vulnerability feeds' status", Handler: serve(d.Logger, handleListFeeds(s.Vulns))},
 		{Method: "POST", Path: Prefix + "/feeds/sync", Summary: "Start syncing feeds now", Handler: serve(d.Logger, handleSyncFeeds(s.Vulns))},
 		{Method: "POST", Path: Prefix + "/feeds/import", Summary: "Import an OSV record or zip, or a KEV catalog", MaxBody: d.FeedFileMaxSize, Handler: serve(d.Logger, handleImportFeedFile(s.Vulns))},
+		{Method: "GET", Path: Prefix + "/findings", Summary: "List findings: vulnerabilities affecting components of releases", Handler: serve(d.Logger, handleListFindings(s.Findings, d.Now))},
+		{Method: "GET", Path: Prefix + "/findings/{id}", Summary: "One finding with its triage history", Handler: serve(d.Logger, handleGetFinding(s.Findings))},
+		{Method: "POST", Path: Prefix + "/findings/{id}/triage", Summary: "Record a triage (VEX) decision on a finding", Handler: serve(d.Logger, handleTriageFinding(s.Findings))},
+		{Method: "POST", Path: Prefix + "/findings/rematch", Summary: "Match releases against the advisories again", Handler: serve(d.Logger, handleRematch(s.Findings))},
+		{Method: "GET", Path: Prefix + "/exposure", Summary: "The portfolio's exposure: releases on the market and their actionable findings", Handler: serve(d.Logger, handleExposure(s.Findings))},
+		// As for an SBOM upload, the limit leaves room for a form's overhead.
+		{Method: "POST", Path: Prefix + "/scan", Summary: "Scan an SBOM for vulnerabilities without storing it", MaxBody: d.SBOMMaxSize + 1<<20, Handler: serve(d.Logger, handleScan(s.Findings))},
 		{Method: "GET", Path: Prefix + "/audit", Summary: "Audit log entries, newest first", Handler: serve(d.Logger, handleListAudit(s.Audit))},
 		{Method: "GET", Path: Prefix + "/audit/verify", Summary: "Verify the audit log's hash chain", Handler: serve(d.Logger, handleVerifyAudit(s.Audit))},
 	}
