@@ -89,7 +89,9 @@ func (e *ErrSchemaTooNew) Error() string {
 }
 
 // Migrate applies every pending migration, each in its own transaction,
-// and returns the versions applied. Replicas starting together on one
+// then fills in the columns computed in Go that rows written before a
+// migration lack (see backfillMatchKeys), and returns the versions
+// applied. Replicas starting together on one
 // PostgreSQL serialise on an advisory lock. It refuses a schema newer than
 // the binary.
 func (db *DB) Migrate(ctx context.Context) ([]int, error) {
@@ -135,6 +137,11 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 		if done {
 			applied = append(applied, m.Version)
 		}
+	}
+	// Rows written before a migration added a computed column get it
+	// here: SQL cannot compute match keys.
+	if err := db.backfillMatchKeys(ctx); err != nil {
+		return applied, fmt.Errorf("computing match keys: %w", err)
 	}
 	return applied, nil
 }

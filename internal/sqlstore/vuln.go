@@ -173,7 +173,10 @@ func scanAdvisory(row interface{ Scan(...any) error }) (cra.Advisory, int64, int
 }
 
 // affectedColumns are the columns of an advisory_affected row after id.
-const affectedColumns = `advisory_id, vuln_id, ecosystem, name, eco_key, name_key, purl, ranges_json, versions_json, symbols_json`
+const affectedColumns = `advisory_id, vuln_id, ecosystem, name, eco_key, name_key, purl, ranges_json, versions_json, symbols_json, match_key`
+
+// affectedColumnCount is how many columns affectedColumns lists.
+const affectedColumnCount = 11
 
 // affectedValues returns the values of affectedColumns.
 func affectedValues(advisoryID, vulnID int64, af *cra.Affected) ([]any, error) {
@@ -190,7 +193,7 @@ func affectedValues(advisoryID, vulnID int64, af *cra.Affected) ([]any, error) {
 		return nil, err
 	}
 	return []any{advisoryID, vulnID, af.Ecosystem, af.Name, ecosystemKey(af.Ecosystem), strings.ToLower(af.Name), af.PURL,
-		ranges, versions, symbols}, nil
+		ranges, versions, symbols, affectedMatchKey(af.Ecosystem, af.Name)}, nil
 }
 
 // loadAffected returns the affected packages of the advisories with the

@@ -44,7 +44,7 @@ func (im *importer) flush(ctx context.Context) error {
 		insert("advisories", "id, source, source_id, vuln_id, "+advisoryFieldColumns+", imported_at, updated_at", 21, args)
 	}
 	for chunk := range slices.Chunk(im.pendAffected, batchRows) {
-		args := make([]any, 0, 10*len(chunk))
+		args := make([]any, 0, affectedColumnCount*len(chunk))
 		for _, p := range chunk {
 			vals, verr := affectedValues(p.advisory, im.find(p.vuln), p.af)
 			if verr != nil {
@@ -52,7 +52,7 @@ func (im *importer) flush(ctx context.Context) error {
 			}
 			args = append(args, vals...)
 		}
-		insert("advisory_affected", affectedColumns, 10, args)
+		insert("advisory_affected", affectedColumns, affectedColumnCount, args)
 	}
 	clear(im.pendVulns)
 	clear(im.pendingAdv)

@@ -329,8 +329,8 @@ func (im *importer) identity(ctx context.Context, ids []string) (int64, error) {
 }
 
 // merge makes several identities one: the lowest id, the oldest, takes
-// the others' aliases, advisories and affected rows, and the others are
-// deleted. Identities not written yet just vanish: their pending rows
+// the others' aliases, advisories, affected rows, findings and triage
+// decisions, and the others are deleted. Identities not written yet just vanish: their pending rows
 // follow find to the survivor when they are written.
 func (im *importer) merge(ctx context.Context, found []int64) (int64, error) {
 	slices.Sort(found)
@@ -367,6 +367,9 @@ func (im *importer) merge(ctx context.Context, found []int64) (int64, error) {
 			if _, err := im.tx.exec(ctx, `UPDATE `+table+` SET vuln_id = ? WHERE vuln_id IN (`+in+`)`, append([]any{keep}, anys(written)...)...); err != nil {
 				return 0, err
 			}
+		}
+		if err := repointFindings(ctx, im.tx, keep, written); err != nil {
+			return 0, err
 		}
 		if _, err := im.tx.exec(ctx, `DELETE FROM vulnerabilities WHERE id IN (`+in+`)`, anys(written)...); err != nil {
 			return 0, err
