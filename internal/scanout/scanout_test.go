@@ -44,7 +44,7 @@ func sample() *cra.ScanResult {
 	kev := cra.Date{Time: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)}
 	return &cra.ScanResult{
 		File: "app.cdx.json", Format: cra.FormatCycloneDXJSON, Components: 5, Advisories: 1234,
-		FeedsAt: time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC),
+		FeedsAt:      time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC),
 		NotMatchable: []cra.ScanComponent{{Name: "vendored-blob", Version: "1", NotMatchable: "no purl"}},
 		Findings: []cra.ScanFinding{
 			{PURL: "pkg:pypi/jinja2@2.10", Component: "jinja2", Version: "2.10", Ecosystem: "PyPI",
