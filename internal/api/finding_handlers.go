@@ -99,6 +99,20 @@ type Exposure struct {
 	NotMatchable int               `json:"not_matchable"`
 }
 
+// ScanFinding is the JSON form of a scan's finding: cra.ScanFinding with
+// the KEV date as a day, as everywhere else in the API. The outer field
+// wins over the embedded one of the same JSON name.
+type ScanFinding struct {
+	cra.ScanFinding
+	KEVAdded string `json:"kev_added,omitempty"`
+}
+
+// ScanResult is the JSON form of a scan.
+type ScanResult struct {
+	cra.ScanResult
+	Findings []ScanFinding `json:"findings"`
+}
+
 func triageJSON(t *cra.Triage) Triage {
 	return Triage{Status: t.Status, Scope: t.Scope, Justification: t.Justification, Impact: t.Impact, Action: t.Action,
 		Responses: nonNil(t.Responses), Comment: t.Comment, By: t.By, At: t.At.UTC()}
@@ -207,7 +221,7 @@ func findingFilter(r *http.Request, now time.Time) (cra.FindingFilter, error) {
 		}
 	}
 	f.Component = strings.TrimSpace(q.Get("component"))
-	f.Vuln = strings.TrimSpace(q.Get("vuln"))
+	f.Vuln = cra.NormalizeVulnID(q.Get("vuln"))
 	if len(f.Component) > 200 {
 		bad["component"] = "At most 200 characters."
 	}
@@ -368,12 +382,15 @@ func handleScan(findings cra.FindingService) handler {
 		if err != nil {
 			return err
 		}
-		out := *res
+		out := ScanResult{ScanResult: *res, Findings: []ScanFinding{}}
 		out.NotMatchable = nonNil(out.NotMatchable)
-		out.Findings = nonNil(out.Findings)
-		for i := range out.Findings {
-			sf := &out.Findings[i]
+		for _, sf := range res.Findings {
 			sf.Aliases, sf.Advisories, sf.FixedVersions = nonNil(sf.Aliases), nonNil(sf.Advisories), nonNil(sf.FixedVersions)
+			j := ScanFinding{ScanFinding: sf}
+			if sf.KEVAdded != nil {
+				j.KEVAdded = sf.KEVAdded.String()
+			}
+			out.Findings = append(out.Findings, j)
 		}
 		httpx.JSON(w, http.StatusOK, out)
 		return nil
