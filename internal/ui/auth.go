@@ -117,6 +117,9 @@ func (u *UI) section(name string) handler {
 	}
 }
 
+// dashboardTrendDays is the length of the dashboard's exposure trend.
+const dashboardTrendDays = 90
+
 // dashboardData is the dashboard's content.
 type dashboardData struct {
 	User      *cra.User
@@ -127,6 +130,9 @@ type dashboardData struct {
 	// Calendar holds the obligations of the next twelve months, the two
 	// application dates of the CRA, and everything past or overdue.
 	Calendar []calendarItem
+	// Exposure is the releases on the market and their actionable
+	// findings (nil when the findings service is not available).
+	Exposure *cra.Exposure
 }
 
 // calendarItem is an obligation with the name of its product.
@@ -174,6 +180,11 @@ func (u *UI) dashboard(w http.ResponseWriter, r *http.Request) error {
 	for _, o := range pf.Products {
 		if len(o.Warnings) > 0 {
 			d.WithWarnings++
+		}
+	}
+	if u.Services.Findings != nil {
+		if d.Exposure, err = u.Services.Findings.Exposure(r.Context(), dashboardTrendDays); err != nil {
+			return err
 		}
 	}
 	p := &Page{Title: "Dashboard", Nav: "dashboard", Data: d}

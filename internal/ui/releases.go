@@ -22,6 +22,9 @@ type releaseData struct {
 	Now     time.Time
 	// SBOM is the release's SBOM section (nil when adding a release).
 	SBOM *sbomSection
+	// Findings counts the release's open findings; nil when they are not
+	// known (adding a release, or no findings service).
+	Findings *int
 }
 
 // releaseForm holds the form's values as typed, so that a date that does
@@ -194,6 +197,13 @@ func (u *UI) releasePageWith(w http.ResponseWriter, r *http.Request, id int64, f
 		return err
 	}
 	d := releaseData{ProductID: rel.ProductID, ProductName: rel.ProductName, Release: rel, Form: formOfRelease(rel), Options: opts, Now: u.Now(), SBOM: sec}
+	if u.Services.Findings != nil {
+		_, open, err := u.Services.Findings.Findings(r.Context(), cra.FindingFilter{ReleaseID: rel.ID, Limit: 1})
+		if err != nil {
+			return err
+		}
+		d.Findings = &open
+	}
 	if f != nil {
 		d.Form = *f
 	}

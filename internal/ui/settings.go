@@ -39,6 +39,7 @@ var flashes = map[string]string{
 	"risk-saved":       "A new version of the risk assessment was saved.",
 	"sbom-imported":    "SBOM imported.",
 	"sbom-replaced":    "SBOM imported; it replaced the previous SBOM.",
+	"triaged":          "Decision recorded.",
 }
 
 func flash(r *http.Request) string { return flashes[r.URL.Query().Get("done")] }
