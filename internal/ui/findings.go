@@ -361,6 +361,17 @@ type findingData struct {
 	Form    triageForm
 }
 
+// OtherAliases are the vulnerability's ids besides the one it is shown by.
+func (d findingData) OtherAliases() []string {
+	var out []string
+	for _, a := range d.F.Aliases {
+		if a != d.F.VulnKey {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // Path is the dependency path from the product to the component.
 func (d findingData) Path() []string {
 	return append(append([]string{d.F.ProductName}, d.F.Path...), d.F.Component)
