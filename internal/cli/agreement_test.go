@@ -61,10 +61,10 @@ var expectedDifferences = map[string][]string{}
 
 // scannerRecord is what testdata/osv-scanner holds per SBOM.
 type scannerRecord struct {
-	SBOM     string    `json:"sbom"`
-	Tool     string    `json:"tool"`
-	Command  string    `json:"command"`
-	Packages int       `json:"packages"` // packages osv-scanner read, of any ecosystem
+	SBOM     string        `json:"sbom"`
+	Tool     string        `json:"tool"`
+	Command  string        `json:"command"`
+	Packages int           `json:"packages"` // packages osv-scanner read, of any ecosystem
 	Pairs    []scannerPair `json:"pairs"`
 }
 
@@ -306,4 +306,3 @@ func writeZip(t *testing.T, path string, files []string) {
 		t.Fatal(err)
 	}
 }
-

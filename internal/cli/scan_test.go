@@ -123,7 +123,7 @@ func TestScanFormats(t *testing.T) {
 
 			code, out, _ = run(t, env, "", "scan", sbomPath, "--format", "cyclonedx-vex")
 			var vex struct {
-				SpecVersion     string `json:"specVersion"`
+				SpecVersion     string                  `json:"specVersion"`
 				Components      []struct{ Purl string } `json:"components"`
 				Vulnerabilities []struct {
 					ID       string `json:"id"`
