@@ -19,7 +19,8 @@ import (
 type monitor struct {
 	*deps
 	mu    sync.Mutex
-	cache map[string][]*entry // index key → compiled affected entries; nil slice = none known
+	cache map[string]*pkgEntries // index key → compiled affected entries
+	purls map[string]matching.Package
 	// listeners are told about findings that opened or reopened.
 	listeners []func(context.Context, cra.FindingChanges)
 }
@@ -27,19 +28,66 @@ type monitor struct {
 // entry is one compiled affected entry of an advisory.
 type entry struct {
 	vulnID   int64
-	source   string // the advisory's id in its source
-	eco      string // the entry's ecosystem as published
+	fixed    []string // compiled.FixedVersions(), ascending
+	source   string   // the advisory's id in its source
+	eco      string   // the entry's ecosystem as published
 	compiled *matching.Compiled
 }
 
+// pkgEntries are the entries of one index key with the verdicts already
+// reached: packages repeat across releases and re-matching evaluates the
+// same versions again, so each (ecosystem, version) is evaluated once per
+// load of the key's advisories.
+type pkgEntries struct {
+	entries  []*entry
+	verdicts map[string][]verdict // ecosystem + "\x00" + version → the entries that affect it or cannot read it
+}
+
+// verdict is an entry that affects a version (with the smallest fix), or
+// that cannot compare it (err).
+type verdict struct {
+	e         *entry
+	fix       string
+	uncertain bool
+	err       string
+}
+
+// verdicts evaluates every entry of the key for one version, once.
+func (p *pkgEntries) verdictsFor(pkg matching.Package) []verdict {
+	vk := pkg.Ecosystem + "\x00" + pkg.Version
+	if vs, ok := p.verdicts[vk]; ok {
+		return vs
+	}
+	var out []verdict
+	v, verr := matching.Parse(pkg.Ecosystem, pkg.Version)
+	for _, e := range p.entries {
+		app := matching.Applies(e.eco, pkg.Ecosystem)
+		if app == matching.NotApplicable {
+			continue
+		}
+		affected, fix, err := evaluate(e.compiled, v, verr, pkg.Version)
+		switch {
+		case err != nil:
+			out = append(out, verdict{e: e, err: err.Error()})
+		case affected:
+			out = append(out, verdict{e: e, fix: fix, uncertain: app == matching.ReleaseUnknown})
+		}
+	}
+	if p.verdicts == nil {
+		p.verdicts = map[string][]verdict{}
+	}
+	p.verdicts[vk] = out
+	return out
+}
+
 func newMonitor(d *deps) *monitor {
-	return &monitor{deps: d, cache: map[string][]*entry{}}
+	return &monitor{deps: d, cache: map[string]*pkgEntries{}, purls: map[string]matching.Package{}}
 }
 
 // entries returns the compiled entries of keys, loading the keys not
 // cached in one store query. The caller holds m.mu.
-func (m *monitor) entries(ctx context.Context, keys []string) (map[string][]*entry, error) {
-	out := make(map[string][]*entry, len(keys))
+func (m *monitor) entries(ctx context.Context, keys []string) (map[string]*pkgEntries, error) {
+	out := make(map[string]*pkgEntries, len(keys))
 	var missing []string
 	for _, k := range keys {
 		if es, ok := m.cache[k]; ok {
@@ -55,9 +103,9 @@ func (m *monitor) entries(ctx context.Context, keys []string) (map[string][]*ent
 	if err != nil {
 		return nil, err
 	}
-	loaded := make(map[string][]*entry, len(missing))
+	loaded := make(map[string]*pkgEntries, len(missing))
 	for _, k := range missing {
-		loaded[k] = nil
+		loaded[k] = &pkgEntries{}
 	}
 	for i := range rows {
 		r := &rows[i]
@@ -75,7 +123,12 @@ func (m *monitor) entries(ctx context.Context, keys []string) (map[string][]*ent
 		if !c.Evaluable() {
 			continue
 		}
-		loaded[r.MatchKey] = append(loaded[r.MatchKey], &entry{vulnID: r.VulnID, source: r.SourceID, eco: r.Affected.Ecosystem, compiled: c})
+		pe := loaded[r.MatchKey]
+		if pe == nil {
+			pe = &pkgEntries{}
+			loaded[r.MatchKey] = pe
+		}
+		pe.entries = append(pe.entries, &entry{vulnID: r.VulnID, source: r.SourceID, eco: r.Affected.Ecosystem, compiled: c, fixed: c.FixedVersions()})
 	}
 	for k, es := range loaded {
 		m.cache[k] = es
@@ -105,6 +158,7 @@ type hit struct {
 	fixed      []string
 	fix        string
 	uncertain  bool
+	unsorted   bool // fixed merges several advisories' lists
 }
 
 // unmatchable is a component that could not be evaluated, and why.
@@ -132,7 +186,7 @@ func (m *monitor) match(ctx context.Context, comps []cra.MatchComponent) ([]hit,
 	var bad []unmatchable
 	for ci := range comps {
 		c := &comps[ci]
-		pkg, err := matching.ParsePURL(c.PURL)
+		pkg, err := m.parsePURL(c.PURL)
 		if err != nil {
 			bad = append(bad, unmatchable{ci, err.Error()})
 			continue
@@ -141,43 +195,42 @@ func (m *monitor) match(ctx context.Context, comps []cra.MatchComponent) ([]hit,
 			bad = append(bad, unmatchable{ci, "the purl has no version"})
 			continue
 		}
-		byVuln := map[int64]int{} // vulnID → index in hits
+		first := len(hits) // this component's hits are hits[first:]
 		for _, key := range c.MatchKeys {
-			for _, e := range idx[key] {
-				app := matching.Applies(e.eco, pkg.Ecosystem)
-				if app == matching.NotApplicable {
+			pe := idx[key]
+			if pe == nil {
+				continue
+			}
+			for _, vd := range pe.verdictsFor(pkg) {
+				e := vd.e
+				if vd.err != "" {
+					bad = append(bad, unmatchable{ci, vd.err + " (" + e.source + ")"})
 					continue
 				}
-				affected, err := e.compiled.AffectsString(pkg.Version)
-				if err != nil {
-					bad = append(bad, unmatchable{ci, err.Error() + " (" + e.source + ")"})
-					continue
+				i := slices.IndexFunc(hits[first:], func(h hit) bool { return h.vulnID == e.vulnID })
+				if i < 0 {
+					hits = append(hits, hit{comp: ci, pkg: pkg, key: key, vulnID: e.vulnID, uncertain: true, fixed: e.fixed})
+					i = len(hits) - 1 - first
+				} else if !slices.Equal(hits[first+i].fixed, e.fixed) {
+					h := &hits[first+i]
+					h.fixed = slices.Clone(h.fixed)
+					for _, f := range e.fixed {
+						if !slices.Contains(h.fixed, f) {
+							h.fixed = append(h.fixed, f)
+							h.unsorted = true
+						}
+					}
 				}
-				if !affected {
-					continue
-				}
-				fix, _ := e.compiled.SmallestFixString(pkg.Version)
-				i, ok := byVuln[e.vulnID]
-				if !ok {
-					byVuln[e.vulnID] = len(hits)
-					hits = append(hits, hit{comp: ci, pkg: pkg, key: key, vulnID: e.vulnID, uncertain: true})
-					i = len(hits) - 1
-				}
-				h := &hits[i]
+				h := &hits[first+i]
 				if !slices.Contains(h.advisories, e.source) {
 					h.advisories = append(h.advisories, e.source)
 				}
-				for _, f := range e.compiled.FixedVersions() {
-					if !slices.Contains(h.fixed, f) {
-						h.fixed = append(h.fixed, f)
-					}
-				}
 				// One certain entry makes the hit certain.
-				h.uncertain = h.uncertain && app == matching.ReleaseUnknown
+				h.uncertain = h.uncertain && vd.uncertain
 				// Every advisory's fix must hold: the upgrade that fixes
 				// the vulnerability is the largest of their smallest fixes.
-				if fix != "" && (h.fix == "" || laterVersion(pkg.Ecosystem, fix, h.fix)) {
-					h.fix = fix
+				if vd.fix != "" && (h.fix == "" || laterVersion(pkg.Ecosystem, vd.fix, h.fix)) {
+					h.fix = vd.fix
 				}
 			}
 		}
@@ -185,6 +238,9 @@ func (m *monitor) match(ctx context.Context, comps []cra.MatchComponent) ([]hit,
 	for i := range hits {
 		h := &hits[i]
 		slices.Sort(h.advisories)
+		if !h.unsorted {
+			continue
+		}
 		eco := h.pkg.Ecosystem
 		slices.SortStableFunc(h.fixed, func(a, b string) int {
 			if n, err := matching.Compare(eco, a, b); err == nil {
@@ -195,6 +251,45 @@ func (m *monitor) match(ctx context.Context, comps []cra.MatchComponent) ([]hit,
 	}
 	return hits, bad, nil
 }
+
+// evaluate decides whether an entry affects a version and names the
+// smallest fix. v is the version parsed by the component's ecosystem
+// (verr its error); an entry that cannot use that reading parses the text
+// itself, which fails when none of its ranges can compare it.
+func evaluate(c *matching.Compiled, v matching.Version, verr error, text string) (affected bool, fix string, err error) {
+	if verr == nil && c.Accepts(v) {
+		if !c.Affects(v) {
+			return false, "", nil
+		}
+		return true, c.SmallestFix(v), nil
+	}
+	if affected, err = c.AffectsString(text); err != nil || !affected {
+		return false, "", err
+	}
+	fix, _ = c.SmallestFixString(text)
+	return true, fix, nil
+}
+
+// parsePURL is matching.ParsePURL with a cache: the components of a
+// portfolio repeat, and re-matching parses the same purls again. The
+// cache is emptied when it grows past purlCacheSize. The caller holds m.mu.
+func (m *monitor) parsePURL(purl string) (matching.Package, error) {
+	if p, ok := m.purls[purl]; ok {
+		return p, nil
+	}
+	p, err := matching.ParsePURL(purl)
+	if err != nil {
+		return p, err
+	}
+	if len(m.purls) >= purlCacheSize {
+		clear(m.purls)
+	}
+	m.purls[purl] = p
+	return p, nil
+}
+
+// purlCacheSize bounds the parsed-purl cache (about 200 bytes an entry).
+const purlCacheSize = 200_000
 
 // laterVersion reports whether a orders after b in eco (as strings when
 // the ecosystem cannot compare them).
