@@ -80,7 +80,16 @@ var expectedDifferences = map[string][]string{
 	// local matcher stops at the first range that is neither ECOSYSTEM nor
 	// SEMVER and compares listed versions as strings, so 2.2.0 escapes it;
 	// under PEP 440 2.2.0 is 2.2 and lies in the range.
-	"testdata/osv-scanner/sboms/synthetic-mix.cdx.json": {"cyra-only PyPI/django CVE-2020-7471"},
+	//
+	// pkg:golang/github.com/Sirupsen/logrus is the pre-2018 spelling of
+	// github.com/sirupsen/logrus (GitHub paths ignore case: the same
+	// code). Purl parsing lowercases golang names and cyra compares Go
+	// module paths without case; osv-scanner compares them exactly and
+	// misses GO-2025-4188.
+	"testdata/osv-scanner/sboms/synthetic-mix.cdx.json": {
+		"cyra-only PyPI/django CVE-2020-7471",
+		"cyra-only Go/github.com/sirupsen/logrus CVE-2025-65637",
+	},
 }
 
 // scannerRecord is what testdata/osv-scanner holds per SBOM.
