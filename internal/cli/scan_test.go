@@ -268,7 +268,7 @@ func TestScanWarnsOnAnEmptyDatabase(t *testing.T) {
 	}
 	sbomPath := writeFile(t, t.TempDir(), "app.cdx.json", scanSBOM)
 	code, out, stderr := run(t, env, "", "scan", sbomPath, "--fail-on", "any")
-	if code != 0 || !strings.Contains(stderr, "holds no advisories") || !strings.Contains(stderr, "cyra feeds sync") || !strings.Contains(out, "against 0 advisories") {
+	if code != 0 || !strings.Contains(stderr, "holds no advisories") || !strings.Contains(stderr, "cyra feeds sync") || !strings.Contains(out, "against 0 known vulnerabilities") {
 		t.Errorf("empty database: %d\n%s\n%s", code, out, stderr)
 	}
 }

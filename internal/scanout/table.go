@@ -57,7 +57,7 @@ func Table(w io.Writer, r *cra.ScanResult) error {
 	}
 	fmt.Fprintf(w, "%s: %d components, %d findings (%d critical, %d high, %d medium, %d low, %d unrated; %d exploited)",
 		dash(r.File), r.Components, len(r.Findings), c.Critical, c.High, c.Medium, c.Low, c.None, c.Exploited)
-	fmt.Fprintf(w, " against %d advisories", r.Advisories)
+	fmt.Fprintf(w, " against %d known vulnerabilities", r.Advisories)
 	if !r.FeedsAt.IsZero() {
 		fmt.Fprintf(w, " (feeds of %s)", r.FeedsAt.UTC().Format("2006-01-02 15:04Z"))
 	}
