@@ -47,7 +47,7 @@ func (c *Compiled) Affects(v Version) bool {
 }
 
 func (c *Compiled) affects(v *Version) bool {
-	if c.listedVersion(v) {
+	if _, ok := c.exact[v.raw]; ok {
 		return true
 	}
 	for i := range c.ranges {
@@ -55,7 +55,9 @@ func (c *Compiled) affects(v *Version) bool {
 			return true
 		}
 	}
-	return false
+	// Last, because the ordered look-up in the versions list parses and
+	// sorts the list on first use.
+	return c.listedVersion(v)
 }
 
 // AffectsString parses version by the entry's ecosystem and reports

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"cyra/internal/cra"
 )
@@ -52,8 +53,10 @@ type Compiled struct {
 	hasEcoRange     bool
 	hasSemverRange  bool
 	exact           map[string]struct{} // the versions list, as strings
-	listed          []Version           // the versions list entries that parse, sorted
-	fixes           []fix               // fixed events, sorted, without duplicates
+	versions        []string            // the versions list as published
+	listedOnce      sync.Once
+	listed          []Version // the versions list entries that parse, sorted; built on first need
+	fixes           []fix     // fixed events, sorted, without duplicates
 	git             []cra.Range
 }
 
@@ -246,10 +249,22 @@ func (c *Compiled) compileVersions(versions []string) {
 	}
 	c.exact = make(map[string]struct{}, len(versions))
 	for _, s := range versions {
+		if s != "" {
+			c.exact[s] = struct{}{}
+		}
+	}
+	c.versions = versions
+}
+
+// sortListed parses and sorts the versions list for ordered membership.
+// It runs on the first version that is not listed as a string: advisories
+// of Maven and PyPI list hundreds of versions, and most entries are only
+// ever asked about a few versions, so compiling stays cheap.
+func (c *Compiled) sortListed() {
+	for _, s := range c.versions {
 		if s == "" {
 			continue
 		}
-		c.exact[s] = struct{}{}
 		if v, err := parse(c.fam, c.goTags, s); err == nil && v.ordered() {
 			c.listed = append(c.listed, v)
 		}
@@ -272,7 +287,11 @@ func (c *Compiled) listedVersion(v *Version) bool {
 	if _, ok := c.exact[v.raw]; ok {
 		return true
 	}
-	if len(c.listed) == 0 || v.fam != c.fam || !v.ordered() {
+	if len(c.versions) == 0 || v.fam != c.fam || !v.ordered() {
+		return false
+	}
+	c.listedOnce.Do(c.sortListed)
+	if len(c.listed) == 0 {
 		return false
 	}
 	lo, hi := 0, len(c.listed)
