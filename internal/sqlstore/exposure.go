@@ -23,36 +23,46 @@ const severityCountColumns = `sum(CASE WHEN f.severity_rank = 4 THEN 1 ELSE 0 EN
 
 // ExposureAt counts the actionable findings (open, and not triaged
 // not_affected or fixed) of the releases on the market and within support
-// at now, per release, in one grouped query. AtRisk lists the riskiest
-// releases with actionable findings (cra.RiskScore, at most 10). Trend is
-// left to the caller (ExposureTrend).
+// at now, per release, in one grouped query that reads only the index
+// findings_open_release. AtRisk lists the riskiest releases with
+// actionable findings (cra.RiskScore, at most 10). Trend is left to the
+// caller (ExposureTrend).
 func (db *DB) ExposureAt(ctx context.Context, now time.Time) (*cra.Exposure, error) {
 	e := &cra.Exposure{At: now, AtRisk: []cra.ReleaseExposure{}}
 	market, marketArgs := onMarketWhere(now)
 	err := db.view(ctx, func(tx *Tx) error {
-		if err := tx.queryRow(ctx, `SELECT count(*) FROM releases r WHERE `+market, marketArgs...).Scan(&e.Releases); err != nil {
+		releases := map[int64]*cra.ReleaseExposure{}
+		err := queryEach(ctx, tx, `SELECT r.id, r.product_id, p.name, r.version FROM releases r JOIN products p ON p.id = r.product_id
+			WHERE `+market, marketArgs, func(rows *sql.Rows) error {
+			var x cra.ReleaseExposure
+			err := rows.Scan(&x.ReleaseID, &x.ProductID, &x.ProductName, &x.Release)
+			releases[x.ReleaseID] = &x
+			return err
+		})
+		if err != nil {
 			return err
 		}
+		e.Releases = len(releases)
 		if err := tx.queryRow(ctx, `SELECT count(*) FROM components c JOIN releases r ON r.id = c.release_id WHERE c.match_key = '' AND `+market,
 			marketArgs...).Scan(&e.NotMatchable); err != nil {
 			return err
 		}
 		args := append([]any{string(cra.StatusNotAffected), string(cra.StatusFixed)}, marketArgs...)
-		return queryEach(ctx, tx, `SELECT r.id, r.product_id, p.name, r.version, `+severityCountColumns+`
-			FROM findings f JOIN releases r ON r.id = f.release_id JOIN products p ON p.id = r.product_id
-			WHERE f.resolved_at IS NULL AND f.status NOT IN (?, ?) AND `+market+`
-			GROUP BY r.id, r.product_id, p.name, r.version`, args, func(rows *sql.Rows) error {
-			var x cra.ReleaseExposure
-			c := &x.Counts
-			if err := rows.Scan(&x.ReleaseID, &x.ProductID, &x.ProductName, &x.Release,
-				&c.Critical, &c.High, &c.Medium, &c.Low, &c.None, &c.KEV, &c.Exploited); err != nil {
+		return queryEach(ctx, tx, `SELECT f.release_id, `+severityCountColumns+` FROM findings f
+			WHERE f.resolved_at IS NULL AND f.status NOT IN (?, ?) AND f.release_id IN (SELECT r.id FROM releases r WHERE `+market+`)
+			GROUP BY f.release_id`, args, func(rows *sql.Rows) error {
+			var id int64
+			var c cra.SeverityCounts
+			if err := rows.Scan(&id, &c.Critical, &c.High, &c.Medium, &c.Low, &c.None, &c.KEV, &c.Exploited); err != nil {
 				return err
 			}
-			addCounts(&e.Counts, *c)
-			x.Risk = cra.RiskScore(*c)
-			if c.Total() > 0 {
-				e.AtRisk = append(e.AtRisk, x)
+			x := releases[id]
+			if x == nil || c.Total() == 0 {
+				return nil // a release that left the market since the first query
 			}
+			addCounts(&e.Counts, c)
+			x.Counts, x.Risk = c, cra.RiskScore(c)
+			e.AtRisk = append(e.AtRisk, *x)
 			return nil
 		})
 	})

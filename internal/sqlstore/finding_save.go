@@ -2,7 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -19,8 +22,9 @@ type findingKey struct {
 
 // storedFinding is what SaveFindings needs to know of a stored finding.
 type storedFinding struct {
-	id   int64
-	open bool
+	id                       int64
+	open                     bool
+	matchDigest, factsDigest string
 }
 
 // findingMatchColumns are the columns a match sets, in matchValues order.
@@ -107,19 +111,54 @@ func dedupeFound(found []cra.FindingMatch) []cra.FindingMatch {
 	return out
 }
 
+// findingRow is a match ready to write: its key, its values and their
+// digests (facts nil when the caller gave none for its identity).
+type findingRow struct {
+	key          findingKey
+	match, facts []any
+	matchDigest  string
+	factsDigest  string
+}
+
+// digest hashes the values a finding's columns were written from, so
+// that a write that would change nothing can be told without comparing
+// every column.
+func digest(values []any) string {
+	b, _ := json.Marshal(values)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
 // SaveFindings merges a match into the stored findings in one
 // transaction (see cra.FindingStore). It reads the findings in scope (and
-// any other the match names) once, writes every found one in multi-row
-// upserts on (release, package, identity), sets the decision in force on
-// the new ones, and resolves the open findings in scope that were not
-// found. A found one whose identity has no facts in facts keeps the facts
-// it has (zero ones when new). An empty scope resolves nothing.
+// any other the match names) once, with digests of what they hold; a
+// found finding that is open and would not change only has last_seen
+// moved (one UPDATE for all), the others are written in multi-row upserts
+// on (release, package, identity), new ones with the decision in force.
+// Then the open findings in scope that were not found are resolved. A
+// found one whose identity has no facts in facts keeps the facts it has
+// (none when new). An empty scope resolves nothing.
 func (db *DB) SaveFindings(ctx context.Context, scope cra.FindingScope, found []cra.FindingMatch, facts map[int64]cra.VulnFacts, at time.Time) (cra.FindingChanges, error) {
 	var ch cra.FindingChanges
 	found = dedupeFound(found)
-	for _, m := range found {
+	rows := make([]findingRow, len(found))
+	for i := range found {
+		m := &found[i]
 		if m.ReleaseID == 0 || m.VulnID == 0 || m.Package == "" {
 			return ch, cra.Errorf(cra.EINVALID, "A finding needs its release, package and vulnerability.")
+		}
+		r := &rows[i]
+		r.key = findingKey{m.ReleaseID, m.Package, m.VulnID}
+		var err error
+		if r.match, err = matchValues(m); err != nil {
+			return ch, err
+		}
+		r.matchDigest = digest(r.match)
+		if f, ok := facts[m.VulnID]; ok {
+			if r.facts, err = factValues(&f); err != nil {
+				return ch, err
+			}
+			r.factsDigest = digest(r.facts)
 		}
 	}
 	err := db.update(ctx, func(tx *Tx) error {
@@ -136,28 +175,42 @@ func (db *DB) SaveFindings(ctx context.Context, scope cra.FindingScope, found []
 		if err != nil {
 			return err
 		}
-		known, err := loadFindingKeys(ctx, tx, found, inScope)
+		known, err := loadFindingKeys(ctx, tx, rows, inScope)
 		if err != nil {
 			return err
 		}
-		products, err := releaseProducts(ctx, tx, found)
+		products, err := releaseProducts(ctx, tx, rows)
 		if err != nil {
 			return err
 		}
-		var withFacts, without []*cra.FindingMatch
-		for i := range found {
-			if _, ok := facts[found[i].VulnID]; ok {
-				withFacts = append(withFacts, &found[i])
-			} else {
-				without = append(without, &found[i])
+		// Open findings that the match and facts would not change are
+		// only touched; the others are written.
+		var write []*findingRow
+		var fresh []findingKey
+		var touch []int64
+		for i := range rows {
+			r := &rows[i]
+			s, ok := known[r.key]
+			switch {
+			case !ok:
+				write, fresh = append(write, r), append(fresh, r.key)
+			case s.open && s.matchDigest == r.matchDigest && (r.facts == nil || s.factsDigest == r.factsDigest):
+				touch = append(touch, s.id)
+			default:
+				write = append(write, r)
 			}
 		}
-		var opened []int64
+		ch.Updated += len(touch)
+		decisions, err := decisionsInForce(ctx, tx, fresh, products)
+		if err != nil {
+			return err
+		}
+		now := dbTime(at)
 		record := func(k findingKey, id int64) {
 			switch s, ok := known[k]; {
 			case !ok:
 				ch.Opened++
-				ch.New, opened = append(ch.New, id), append(opened, id)
+				ch.New = append(ch.New, id)
 			case s.open:
 				ch.Updated++
 			default:
@@ -165,23 +218,19 @@ func (db *DB) SaveFindings(ctx context.Context, scope cra.FindingScope, found []
 				ch.New = append(ch.New, id)
 			}
 		}
-		now := dbTime(at)
-		for _, group := range []struct {
-			ms    []*cra.FindingMatch
-			facts bool
-		}{{withFacts, true}, {without, false}} {
-			if err := upsertFindings(ctx, tx, group.ms, group.facts, facts, products, now, record); err != nil {
+		if err := upsertFindings(ctx, tx, write, products, decisions, now, record); err != nil {
+			return err
+		}
+		slices.Sort(touch)
+		for chunk := range slices.Chunk(touch, inBatch) {
+			if _, err := tx.exec(ctx, `UPDATE findings SET last_seen = ? WHERE id IN (`+placeholders(len(chunk))+`)`,
+				append([]any{now}, anys(chunk)...)...); err != nil {
 				return err
 			}
 		}
-		for chunk := range slices.Chunk(opened, inBatch) {
-			if err := recomputeTriage(ctx, tx, `id IN (`+placeholders(len(chunk))+`)`, anys(chunk)...); err != nil {
-				return err
-			}
-		}
-		seen := make(map[findingKey]bool, len(found))
-		for _, m := range found {
-			seen[findingKey{m.ReleaseID, m.Package, m.VulnID}] = true
+		seen := make(map[findingKey]bool, len(rows))
+		for _, r := range rows {
+			seen[r.key] = true
 		}
 		var resolve []int64
 		for k, s := range inScope {
@@ -205,74 +254,139 @@ func (db *DB) SaveFindings(ctx context.Context, scope cra.FindingScope, found []
 	return ch, nil
 }
 
-// upsertFindings writes matches in multi-row INSERT … ON CONFLICT DO
+// upsertFindings writes findings in multi-row INSERT … ON CONFLICT DO
 // UPDATE statements: a new finding is inserted first and last seen at
-// now; a stored one (open or resolved) gets the match's fields, last seen
-// now, and is open again. With withFacts the identity's facts are written
-// too; without, a stored finding keeps its own. record is called with the
-// id of every row written.
-func upsertFindings(ctx context.Context, tx *Tx, ms []*cra.FindingMatch, withFacts bool, facts map[int64]cra.VulnFacts,
-	products map[int64]int64, now string, record func(findingKey, int64)) error {
-	if len(ms) == 0 {
-		return nil
-	}
-	cols := `product_id, release_id, package, vuln_id, ` + findingMatchColumns + `, ` + findingFactColumns + `, first_seen, last_seen`
-	ncols := len(strings.Split(cols, ","))
-	set := strings.Split(findingMatchColumns, ",")
-	if withFacts {
-		set = append(set, strings.Split(findingFactColumns, ",")...)
-	}
-	set = append(set, "last_seen")
-	for i, c := range set {
-		c = strings.TrimSpace(c)
-		set[i] = c + " = excluded." + c
-	}
-	conflict := ` ON CONFLICT (release_id, package, vuln_id) DO UPDATE SET ` + strings.Join(set, ", ") +
-		`, resolved_at = NULL RETURNING id, release_id, package, vuln_id`
-	zero := cra.VulnFacts{}
-	for chunk := range slices.Chunk(ms, batchRows) {
-		args := make([]any, 0, ncols*len(chunk))
-		for _, m := range chunk {
-			mv, err := matchValues(m)
-			if err != nil {
-				return err
-			}
-			f, ok := facts[m.VulnID]
-			if !ok {
-				f = zero
-			}
-			fv, err := factValues(&f)
-			if err != nil {
-				return err
-			}
-			args = append(append(append(append(args, products[m.ReleaseID], m.ReleaseID, m.Package, m.VulnID), mv...), fv...), now, now)
+// now, with the decision in force; a stored one (open or resolved) gets
+// the match's fields, last seen now, and is open again. Rows with facts
+// write them too; rows without keep the stored ones. record is called
+// with the key and id of every row written.
+func upsertFindings(ctx context.Context, tx *Tx, rows []*findingRow, products map[int64]int64, decisions map[findingKey]decision,
+	now string, record func(findingKey, int64)) error {
+	var withFacts, without []*findingRow
+	for _, r := range rows {
+		if r.facts != nil {
+			withFacts = append(withFacts, r)
+		} else {
+			without = append(without, r)
 		}
-		err := queryEach(ctx, tx, `INSERT INTO findings (`+cols+`) VALUES `+valuesRows(len(chunk), ncols)+conflict, args,
-			func(rows *sql.Rows) error {
-				var id int64
-				var k findingKey
-				if err := rows.Scan(&id, &k.release, &k.pkg, &k.vuln); err != nil {
-					return err
+	}
+	cols := `product_id, release_id, package, vuln_id, ` + findingMatchColumns + `, match_digest, ` + findingFactColumns +
+		`, facts_digest, status, triage_id, first_seen, last_seen`
+	ncols := len(strings.Split(cols, ","))
+	noFacts, err := factValues(&cra.VulnFacts{})
+	if err != nil {
+		return err
+	}
+	for _, group := range []struct {
+		rows  []*findingRow
+		facts bool
+	}{{withFacts, true}, {without, false}} {
+		set := slices.Concat(strings.Split(findingMatchColumns, ","), []string{"match_digest"})
+		if group.facts {
+			set = slices.Concat(set, strings.Split(findingFactColumns, ","), []string{"facts_digest"})
+		}
+		set = append(set, "last_seen")
+		for i, c := range set {
+			c = strings.TrimSpace(c)
+			set[i] = c + " = excluded." + c
+		}
+		upsert := ` ON CONFLICT (release_id, package, vuln_id) DO UPDATE SET ` + strings.Join(set, ", ") +
+			`, resolved_at = NULL RETURNING id, release_id, package, vuln_id`
+		for chunk := range slices.Chunk(group.rows, batchRows) {
+			args := make([]any, 0, ncols*len(chunk))
+			for _, r := range chunk {
+				fv := r.facts
+				if fv == nil {
+					fv = noFacts
 				}
-				record(k, id)
-				return nil
-			})
-		if err != nil {
-			return err
+				d := decisions[r.key]
+				status, triageID := string(cra.StatusUntriaged), any(nil)
+				if d.id != 0 {
+					status, triageID = d.status, d.id
+				}
+				args = append(append(append(append(args, products[r.key.release], r.key.release, r.key.pkg, r.key.vuln), r.match...),
+					r.matchDigest), fv...)
+				args = append(args, r.factsDigest, status, triageID, now, now)
+			}
+			err := queryEach(ctx, tx, `INSERT INTO findings (`+cols+`) VALUES `+valuesRows(len(chunk), ncols)+upsert, args,
+				func(rows *sql.Rows) error {
+					var id int64
+					var k findingKey
+					if err := rows.Scan(&id, &k.release, &k.pkg, &k.vuln); err != nil {
+						return err
+					}
+					record(k, id)
+					return nil
+				})
+			if err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// scanStoredFinding reads id, release_id, package, vuln_id and whether
-// the finding is open.
-const storedFindingColumns = `id, release_id, package, vuln_id, CASE WHEN resolved_at IS NULL THEN 1 ELSE 0 END`
+// decision is a triage decision as a finding carries it.
+type decision struct {
+	id     int64
+	status string
+}
+
+// decisionsInForce returns the decision in force for each of the new
+// findings keys that has one, by the rule of recomputeTriage: the newest
+// of the release's decisions, else the newest product-scoped one.
+func decisionsInForce(ctx context.Context, tx *Tx, keys []findingKey, products map[int64]int64) (map[findingKey]decision, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	vulns := make([]int64, len(keys))
+	for i, k := range keys {
+		vulns[i] = k.vuln
+	}
+	// byRelease is keyed by (release, package, identity), byProduct by
+	// (product, package, identity).
+	byRelease, byProduct := map[findingKey]decision{}, map[findingKey]decision{}
+	for chunk := range slices.Chunk(dedupe(vulns), inBatch) {
+		err := queryEach(ctx, tx, `SELECT id, product_id, release_id, package, vuln_id, status FROM triage_decisions
+			WHERE vuln_id IN (`+placeholders(len(chunk))+`)`, anys(chunk), func(rows *sql.Rows) error {
+			var d decision
+			var product, release, vuln int64
+			var pkg string
+			if err := rows.Scan(&d.id, &product, &release, &pkg, &vuln, &d.status); err != nil {
+				return err
+			}
+			m, k := byRelease, findingKey{release, pkg, vuln}
+			if release == 0 {
+				m, k = byProduct, findingKey{product, pkg, vuln}
+			}
+			if d.id > m[k].id {
+				m[k] = d
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := map[findingKey]decision{}
+	for _, k := range keys {
+		if d, ok := byRelease[k]; ok {
+			out[k] = d
+		} else if d, ok := byProduct[findingKey{products[k.release], k.pkg, k.vuln}]; ok {
+			out[k] = d
+		}
+	}
+	return out, nil
+}
+
+// storedFindingColumns are what scanStoredFinding reads.
+const storedFindingColumns = `id, release_id, package, vuln_id, CASE WHEN resolved_at IS NULL THEN 1 ELSE 0 END, match_digest, facts_digest`
 
 func scanStoredFinding(rows *sql.Rows) (findingKey, storedFinding, error) {
 	var k findingKey
 	var s storedFinding
 	var open int
-	err := rows.Scan(&s.id, &k.release, &k.pkg, &k.vuln, &open)
+	err := rows.Scan(&s.id, &k.release, &k.pkg, &k.vuln, &open, &s.matchDigest, &s.factsDigest)
 	s.open = open == 1
 	return k, s, err
 }
@@ -318,18 +432,18 @@ func loadFindingScope(ctx context.Context, tx *Tx, scope cra.FindingScope) (map[
 
 // loadFindingKeys returns the stored findings among those found: the ones
 // in scope, and the others read by their releases and identities.
-func loadFindingKeys(ctx context.Context, tx *Tx, found []cra.FindingMatch, inScope map[findingKey]storedFinding) (map[findingKey]storedFinding, error) {
+func loadFindingKeys(ctx context.Context, tx *Tx, found []findingRow, inScope map[findingKey]storedFinding) (map[findingKey]storedFinding, error) {
 	known := make(map[findingKey]storedFinding, len(found))
 	missing := map[findingKey]bool{}
 	var releases, vulns []int64
-	for _, m := range found {
-		k := findingKey{m.ReleaseID, m.Package, m.VulnID}
+	for _, r := range found {
+		k := r.key
 		if s, ok := inScope[k]; ok {
 			known[k] = s
 			continue
 		}
 		missing[k] = true
-		releases, vulns = append(releases, m.ReleaseID), append(vulns, m.VulnID)
+		releases, vulns = append(releases, k.release), append(vulns, k.vuln)
 	}
 	if len(missing) == 0 {
 		return known, nil
@@ -354,10 +468,10 @@ func loadFindingKeys(ctx context.Context, tx *Tx, found []cra.FindingMatch, inSc
 
 // releaseProducts maps the releases of the matches to their products;
 // ENOTFOUND names a release that does not exist.
-func releaseProducts(ctx context.Context, tx *Tx, found []cra.FindingMatch) (map[int64]int64, error) {
+func releaseProducts(ctx context.Context, tx *Tx, found []findingRow) (map[int64]int64, error) {
 	ids := make([]int64, len(found))
-	for i, m := range found {
-		ids[i] = m.ReleaseID
+	for i, r := range found {
+		ids[i] = r.key.release
 	}
 	ids = dedupe(ids)
 	out := make(map[int64]int64, len(ids))
@@ -383,16 +497,15 @@ func releaseProducts(ctx context.Context, tx *Tx, found []cra.FindingMatch) (map
 
 // RefreshFindingFacts writes the facts of identities into their findings,
 // open and resolved, and returns how many findings changed: a finding
-// whose facts are already these is not rewritten.
+// whose facts are already these (same digest) is not rewritten.
 func (db *DB) RefreshFindingFacts(ctx context.Context, facts []cra.VulnFacts) (int, error) {
 	var n int64
 	err := db.update(ctx, func(tx *Tx) error {
 		if err := tx.lock(ctx, lockFindings); err != nil {
 			return err
 		}
-		st, err := tx.tx.PrepareContext(ctx, tx.dialect.rebind(`UPDATE findings SET `+setList(findingFactColumns)+` WHERE vuln_id = ?
-			AND (vuln_key <> ? OR aliases_json <> ? OR summary <> ? OR score <> ? OR rating <> ? OR kev_added IS DISTINCT FROM ?
-				OR exploited_since IS DISTINCT FROM ? OR epss <> ? OR epss_percentile <> ?)`))
+		st, err := tx.tx.PrepareContext(ctx, tx.dialect.rebind(`UPDATE findings SET `+setList(findingFactColumns)+`, facts_digest = ?
+			WHERE vuln_id = ? AND facts_digest <> ?`))
 		if err != nil {
 			return err
 		}
@@ -402,10 +515,8 @@ func (db *DB) RefreshFindingFacts(ctx context.Context, facts []cra.VulnFacts) (i
 			if err != nil {
 				return err
 			}
-			// The comparison's values: every fact but the derived ones
-			// (severity_rank, kev, exploited), which follow from the rest.
-			cmp := []any{v[0], v[1], v[2], v[3], v[4], v[6], v[7], v[10], v[11]}
-			res, err := st.ExecContext(ctx, append(append(v, facts[i].VulnID), cmp...)...)
+			d := digest(v)
+			res, err := st.ExecContext(ctx, append(v, d, facts[i].VulnID, d)...)
 			if err != nil {
 				return err
 			}

@@ -280,6 +280,16 @@ func TestSaveFindings(t *testing.T) {
 			fs[0].Score != 9.8 || fs[0].KEVAdded == nil {
 			t.Fatalf("after key scope: %v %+v", vulnKeys(fs), fs)
 		}
+		// New facts are written by a match too.
+		f1 := x.facts[x.v1]
+		f1.EPSS = 0.75
+		x.facts[x.v1] = f1
+		if ch := x.save(t, cra.FindingScope{MatchKeys: []string{jinjaKey}}, t4, all[0]); counts(ch) != "opened 0 reopened 0 updated 1 resolved 0 new 0" {
+			t.Fatalf("new facts: %s", counts(ch))
+		}
+		if fs, _ := x.find(t, cra.FindingFilter{Vuln: "CVE-2024-0001"}); len(fs) != 1 || fs[0].EPSS != 0.75 {
+			t.Fatalf("new facts not written: %+v", fs)
+		}
 		// Both: those packages of those releases.
 		ch = x.save(t, cra.FindingScope{ReleaseIDs: []int64{x.r2.ID}, MatchKeys: []string{jinjaKey, netKey}}, t4, jinjaMatch(x.r2.ID, x.v2))
 		if counts(ch) != "opened 1 reopened 0 updated 0 resolved 0 new 1" {
@@ -295,11 +305,13 @@ func TestSaveFindings(t *testing.T) {
 			t.Fatalf("unknown release: %v", err)
 		}
 
-		// Facts change: only the findings whose facts differ are written.
+		// Facts change: only the findings whose facts differ are written,
+		// resolved ones too (x/net's, and release 2.0's of v1, resolved
+		// before v1's EPSS changed).
 		f3 := x.facts[x.v3]
 		f3.Score, f3.Rating = 8.1, "HIGH"
-		if n, err := db.RefreshFindingFacts(ctx, []cra.VulnFacts{f3, x.facts[x.v1]}); err != nil || n != 1 {
-			t.Fatalf("refresh changed %d, %v; want 1", n, err)
+		if n, err := db.RefreshFindingFacts(ctx, []cra.VulnFacts{f3, x.facts[x.v1]}); err != nil || n != 2 {
+			t.Fatalf("refresh changed %d, %v; want 2", n, err)
 		}
 		if n, err := db.RefreshFindingFacts(ctx, []cra.VulnFacts{f3, x.facts[x.v1]}); err != nil || n != 0 {
 			t.Fatalf("second refresh changed %d, %v; want 0", n, err)

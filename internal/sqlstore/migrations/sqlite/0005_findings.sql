@@ -48,6 +48,8 @@ CREATE INDEX triage_decisions_vuln ON triage_decisions (vuln_id);
 -- kev and exploited (KEV or EUVD) are flags for the same reason. status
 -- and triage_id are the decision in force, kept by every write of
 -- findings or decisions. resolved_at is NULL while the finding is open.
+-- match_digest and facts_digest hash what a match and the facts wrote,
+-- so that a re-match that changes nothing only moves last_seen.
 CREATE TABLE findings (
     id              INTEGER PRIMARY KEY,
     product_id      INTEGER NOT NULL REFERENCES products (id),
@@ -81,6 +83,8 @@ CREATE TABLE findings (
     first_seen      TEXT NOT NULL,
     last_seen       TEXT NOT NULL,
     resolved_at     TEXT,
+    match_digest    TEXT NOT NULL DEFAULT '',
+    facts_digest    TEXT NOT NULL DEFAULT '',
     UNIQUE (release_id, package, vuln_id)
 );
 CREATE INDEX findings_release ON findings (release_id, resolved_at);
@@ -88,8 +92,13 @@ CREATE INDEX findings_product ON findings (product_id, resolved_at);
 CREATE INDEX findings_vuln ON findings (vuln_id);
 CREATE INDEX findings_match_key ON findings (match_key);
 -- The list's default order (risk) and the severity order over open
--- findings, so that the first page of millions is an index scan.
+-- findings, so that the first page of millions is an index scan, also
+-- within a release or a product (a plan that walks the global order and
+-- filters can read most of it). The release index carries what the
+-- exposure counts read, so that they scan only the index.
 CREATE INDEX findings_open_risk ON findings (kev DESC, exploited DESC, epss DESC, score DESC, id) WHERE resolved_at IS NULL;
+CREATE INDEX findings_open_release ON findings (release_id, kev DESC, exploited DESC, epss DESC, score DESC, id, status, severity_rank) WHERE resolved_at IS NULL;
+CREATE INDEX findings_open_product ON findings (product_id, kev DESC, exploited DESC, epss DESC, score DESC, id) WHERE resolved_at IS NULL;
 CREATE INDEX findings_open_severity ON findings (severity_rank DESC, score DESC, id) WHERE resolved_at IS NULL;
 CREATE INDEX findings_open_status ON findings (status) WHERE resolved_at IS NULL;
 
