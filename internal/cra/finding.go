@@ -549,7 +549,9 @@ type ScanResult struct {
 	Components   int             `json:"components"`
 	NotMatchable []ScanComponent `json:"not_matchable"`
 	Findings     []ScanFinding   `json:"findings"`
-	// Database describes the data matched against.
+	// Advisories is how many vulnerabilities (identities, each with its
+	// advisories) the database holds; FeedsAt when a feed last succeeded
+	// (zero when data came only by offline import).
 	Advisories int       `json:"advisories"`
 	FeedsAt    time.Time `json:"feeds_at,omitzero"`
 }

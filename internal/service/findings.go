@@ -65,7 +65,7 @@ func (s *FindingService) Triage(ctx context.Context, findingID int64, in cra.Tri
 	actor := cra.ActorFrom(ctx)
 	t := cra.Triage{ProductID: f.ProductID, ReleaseID: f.ReleaseID, Package: f.Package, VulnID: f.VulnID, Scope: in.Scope,
 		Status: in.Status, Justification: in.Justification, Impact: in.Impact, Action: in.Action,
-		Responses: slices.Clone(in.Responses), Comment: in.Comment, By: actor.Label(), At: s.now()}
+		Responses: slices.Clone(in.Responses), Comment: in.Comment, By: decider(actor), At: s.now()}
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
@@ -185,7 +185,35 @@ func (s *FindingService) Scan(ctx context.Context, fileName string, data []byte,
 	if err != nil {
 		return nil, err
 	}
-	return s.mon.scan(ctx, fileName, doc)
+	res, err := s.mon.scan(ctx, fileName, doc)
+	if err != nil {
+		return nil, err
+	}
+	// What the scan was matched against: how many vulnerabilities cyra
+	// holds and when a feed last brought data.
+	if _, res.Advisories, err = s.store.SearchVulnerabilities(ctx, cra.VulnFilter{Limit: 1}); err != nil {
+		return nil, err
+	}
+	states, err := s.store.FeedStates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range states {
+		if st.LastSuccess != nil && st.LastSuccess.After(res.FeedsAt) {
+			res.FeedsAt = *st.LastSuccess
+		}
+	}
+	return res, nil
+}
+
+// decider names who made a triage decision, as VEX documents and the
+// history show it: the person's e-mail (the audit log records the token
+// or session), or the system actor's label.
+func decider(a *cra.Actor) string {
+	if a.Email != "" {
+		return a.Email
+	}
+	return a.Label()
 }
 
 // scan matches a parsed SBOM.
