@@ -209,7 +209,7 @@ func TestScanMatchesWithoutStoring(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Components != 2 || len(res.Findings) != 1 {
+		if res.Components != 2 || len(res.Findings) != 1 || res.Advisories != 1 {
 			t.Fatalf("scan: %+v", res)
 		}
 		sf := res.Findings[0]
