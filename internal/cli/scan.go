@@ -128,9 +128,6 @@ func scan(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := describeDatabase(sys, svcs, res); err != nil {
-		return err
-	}
 	if res.Advisories == 0 {
 		fmt.Fprintln(e.stderr, "cyra scan: warning: the database holds no advisories, so nothing can match; run 'cyra feeds sync' or 'cyra feeds import' first")
 	}
@@ -161,31 +158,6 @@ func scan(ctx context.Context, e *env, args []string) error {
 	}
 	if hits := scanout.AtThreshold(*failOn, res.Findings); len(hits) > 0 {
 		return fmt.Errorf("%w: %d %s at or above %s", errAtThreshold, len(hits), plural(len(hits), "finding", "findings"), strings.ToLower(*failOn))
-	}
-	return nil
-}
-
-// describeDatabase fills in what the result says about the data matched
-// against when the service left it out: the number of vulnerabilities
-// held and the newest successful feed run.
-func describeDatabase(ctx context.Context, svcs cra.Services, res *cra.ScanResult) error {
-	if res.Advisories == 0 {
-		_, total, err := svcs.Vulns.SearchVulnerabilities(ctx, cra.VulnFilter{Limit: 1})
-		if err != nil {
-			return err
-		}
-		res.Advisories = total
-	}
-	if res.FeedsAt.IsZero() {
-		st, err := svcs.Vulns.Feeds(ctx)
-		if err != nil {
-			return err
-		}
-		for _, s := range st {
-			if s.LastSuccess != nil && s.LastSuccess.After(res.FeedsAt) {
-				res.FeedsAt = *s.LastSuccess
-			}
-		}
 	}
 	return nil
 }
