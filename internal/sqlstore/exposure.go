@@ -24,7 +24,7 @@ const severityCountColumns = `sum(CASE WHEN f.severity_rank = 4 THEN 1 ELSE 0 EN
 // ExposureAt counts the actionable findings (open, and not triaged
 // not_affected or fixed) of the releases on the market and within support
 // at now, per release, in one grouped query that reads only the index
-// findings_open_release. AtRisk lists the riskiest releases with
+// findings_release. AtRisk lists the riskiest releases with
 // actionable findings (cra.RiskScore, at most 10). Trend is left to the
 // caller (ExposureTrend).
 func (db *DB) ExposureAt(ctx context.Context, now time.Time) (*cra.Exposure, error) {

@@ -87,17 +87,18 @@ CREATE TABLE findings (
     facts_digest    TEXT NOT NULL DEFAULT '',
     UNIQUE (release_id, package, vuln_id)
 );
-CREATE INDEX findings_release ON findings (release_id, resolved_at);
+-- findings_release carries what the exposure counts read, so that they
+-- scan only the index.
+CREATE INDEX findings_release ON findings (release_id, resolved_at, status, severity_rank, kev, exploited);
 CREATE INDEX findings_product ON findings (product_id, resolved_at);
 CREATE INDEX findings_vuln ON findings (vuln_id);
 CREATE INDEX findings_match_key ON findings (match_key);
 -- The list's default order (risk) and the severity order over open
 -- findings, so that the first page of millions is an index scan, also
 -- within a release or a product (a plan that walks the global order and
--- filters can read most of it). The release index carries what the
--- exposure counts read, so that they scan only the index.
+-- filters can read most of it).
 CREATE INDEX findings_open_risk ON findings (kev DESC, exploited DESC, epss DESC, score DESC, id) WHERE resolved_at IS NULL;
-CREATE INDEX findings_open_release ON findings (release_id, kev DESC, exploited DESC, epss DESC, score DESC, id, status, severity_rank) WHERE resolved_at IS NULL;
+CREATE INDEX findings_open_release ON findings (release_id, kev DESC, exploited DESC, epss DESC, score DESC, id) WHERE resolved_at IS NULL;
 CREATE INDEX findings_open_product ON findings (product_id, kev DESC, exploited DESC, epss DESC, score DESC, id) WHERE resolved_at IS NULL;
 CREATE INDEX findings_open_severity ON findings (severity_rank DESC, score DESC, id) WHERE resolved_at IS NULL;
 CREATE INDEX findings_open_status ON findings (status) WHERE resolved_at IS NULL;
