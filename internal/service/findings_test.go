@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,6 +220,22 @@ func TestScanMatchesWithoutStoring(t *testing.T) {
 		}
 		if fs, _, _ := e.svc.Findings.Findings(ctx, cra.FindingFilter{All: true}); len(fs) != 0 {
 			t.Fatalf("a scan stored findings: %+v", fs)
+		}
+		// An advisory whose ecosystem cyra cannot order makes its package
+		// not matchable, never silently clean.
+		gha := npmAdv("GHSA-0000-0000-0002", "", "actions/checkout", "0", "4.0.0")
+		gha.Affected[0].Ecosystem, gha.Affected[0].Ranges[0].Type = "GitHub Actions", "ECOSYSTEM"
+		gha.Digest = "gha"
+		if _, err := e.svc.Vulns.ImportAdvisories(ctx, "test", []cra.Advisory{gha}); err != nil {
+			t.Fatal(err)
+		}
+		doc = []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
+			{"bom-ref":"a","type":"library","name":"actions/checkout","version":"2.0.0","purl":"pkg:githubactions/actions/checkout@2.0.0"},
+			{"bom-ref":"b","type":"library","name":"tool","version":"1"}]}`)
+		res, err = e.svc.Findings.Scan(ctx, "gha.json", doc, "")
+		if err != nil || len(res.Findings) != 0 || len(res.NotMatchable) != 2 || res.NotMatchable[0].NotMatchable != "no purl" ||
+			!strings.Contains(res.NotMatchable[1].NotMatchable, "GitHub Actions") {
+			t.Fatalf("unorderable ecosystem: %+v %v", res, err)
 		}
 		if _, err := e.svc.Findings.Scan(ctx, "bad.json", []byte(`{"bomFormat":`), ""); code(err) != cra.EINVALID {
 			t.Fatalf("bad SBOM: %v", err)

@@ -32,6 +32,7 @@ type entry struct {
 	source   string   // the advisory's id in its source
 	eco      string   // the entry's ecosystem as published
 	compiled *matching.Compiled
+	unusable string // why the entry could not be compiled (compiled is nil)
 }
 
 // pkgEntries are the entries of one index key with the verdicts already
@@ -63,6 +64,10 @@ func (p *pkgEntries) verdictsFor(pkg matching.Package) []verdict {
 	for _, e := range p.entries {
 		app := matching.Applies(e.eco, pkg.Ecosystem)
 		if app == matching.NotApplicable {
+			continue
+		}
+		if e.compiled == nil {
+			out = append(out, verdict{e: e, err: e.unusable})
 			continue
 		}
 		affected, fix, err := evaluate(e.compiled, v, verr, pkg.Version)
@@ -112,23 +117,26 @@ func (m *monitor) entries(ctx context.Context, keys []string) (map[string]*pkgEn
 		if r.Withdrawn {
 			continue
 		}
+		e := &entry{vulnID: r.VulnID, source: r.SourceID, eco: r.Affected.Ecosystem}
 		c, err := matching.Compile(r.Affected)
-		if err != nil {
+		switch {
+		case err != nil:
 			// An ecosystem cyra cannot order, or a range that breaks the
-			// schema: the entry cannot be evaluated, so it is left out
-			// rather than guessed.
-			m.logger.Debug("advisory entry not evaluable", "advisory", r.SourceID, "ecosystem", r.Affected.Ecosystem, "err", err)
-			continue
-		}
-		if !c.Evaluable() {
-			continue
+			// schema: the entry cannot be evaluated. It is kept, so that
+			// the packages it names are reported as not matchable rather
+			// than silently clean.
+			e.unusable = err.Error()
+		case !c.Evaluable():
+			continue // GIT ranges only: says nothing about versions
+		default:
+			e.compiled, e.fixed = c, c.FixedVersions()
 		}
 		pe := loaded[r.MatchKey]
 		if pe == nil {
 			pe = &pkgEntries{}
 			loaded[r.MatchKey] = pe
 		}
-		pe.entries = append(pe.entries, &entry{vulnID: r.VulnID, source: r.SourceID, eco: r.Affected.Ecosystem, compiled: c, fixed: c.FixedVersions()})
+		pe.entries = append(pe.entries, e)
 	}
 	for k, es := range loaded {
 		m.cache[k] = es
