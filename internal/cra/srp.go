@@ -186,9 +186,9 @@ var fieldIDRE = regexp.MustCompile(`^([1-9][0-9]*|v[1-9][0-9]*|i[1-9][0-9]*)$`)
 // for choice fields, valid patterns and RequiredIf references.
 func ParseFieldModel(data []byte) (FieldModel, error) {
 	var doc struct {
-		Version string  `json:"version"`
-		Date    string  `json:"date"`
-		Source  string  `json:"source"`
+		Version string     `json:"version"`
+		Date    string     `json:"date"`
+		Source  string     `json:"source"`
 		Fields  []SRPField `json:"fields"`
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
