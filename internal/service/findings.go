@@ -500,9 +500,25 @@ func (m *monitor) factsChanged(ctx context.Context) {
 	m.recordExposure(ctx)
 }
 
-// recordExposure stores today's exposure for the trend.
+// exposureEvery is how often, at most, a change records the day's
+// exposure: counting it aggregates every open finding, which an SBOM
+// upload must not pay each time on a large portfolio.
+const exposureEvery = 10 * time.Minute
+
+// recordExposure stores today's exposure for the trend, at most every
+// exposureEvery (and on the first change of a day).
 func (m *monitor) recordExposure(ctx context.Context) {
 	now := m.now()
+	m.expMu.Lock()
+	last := m.lastExposure
+	due := last.IsZero() || now.Sub(last) >= exposureEvery || now.YearDay() != last.YearDay() || now.Year() != last.Year()
+	if due {
+		m.lastExposure = now
+	}
+	m.expMu.Unlock()
+	if !due {
+		return
+	}
 	e, err := m.store.ExposureAt(ctx, now)
 	if err == nil {
 		day := cra.Date{Time: time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"cyra/internal/cra"
 	"cyra/internal/matching"
@@ -18,9 +19,11 @@ import (
 // an SBOM upload and a feed sync never interleave their updates.
 type monitor struct {
 	*deps
-	mu    sync.Mutex
-	cache map[string]*pkgEntries // index key → compiled affected entries
-	purls map[string]matching.Package
+	mu           sync.Mutex
+	cache        map[string]*pkgEntries // index key → compiled affected entries
+	purls        map[string]matching.Package
+	expMu        sync.Mutex
+	lastExposure time.Time // when recordExposure last counted
 	// listeners are told about findings that opened or reopened.
 	listeners []func(context.Context, cra.FindingChanges)
 }
