@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -453,7 +454,7 @@ func (c *Case) SaveDraft(stage Stage, seq int, fields map[string]string, by stri
 		c.Stages = append(c.Stages, StageReport{Stage: stage, Seq: seq})
 		r = &c.Stages[len(c.Stages)-1]
 	}
-	if r.Status == StageReady && !maps2Equal(r.Fields, values) {
+	if r.Status == StageReady && !maps.Equal(r.Fields, values) {
 		r.Status = StageDraft
 	}
 	if r.Status == "" {
@@ -464,18 +465,6 @@ func (c *Case) SaveDraft(stage Stage, seq int, fields map[string]string, by stri
 	r.UpdatedBy, r.UpdatedAt = by, now
 	c.UpdatedAt = now
 	return r, nil
-}
-
-func maps2Equal(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // checkEditable refuses changes to a closed case, to a submitted stage and
