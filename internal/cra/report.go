@@ -215,8 +215,9 @@ func normalizeMemberStates(in []string) []string {
 // Validate normalises c and returns EINVALID naming each bad field: an
 // unknown kind, a missing product or title, an awareness time missing or
 // in the future ("awareness_at"), a Member State outside the EU, a fix
-// time in the future or on an incident ("fix_available_at"), and stages
-// out of order or incomplete (see CheckSubmit).
+// time in the future or on an incident ("fix_available_at"), stages
+// submitted out of order (see CheckSubmit), and a submitted stage whose
+// content no longer matches its Revision ("stage").
 func (c *Case) Validate(now time.Time) error {
 	c.Normalize()
 	f := map[string]string{}
@@ -234,7 +235,7 @@ func (c *Case) Validate(now time.Time) error {
 	switch {
 	case c.Title == "":
 		f["title"] = "Title is required."
-	case utf8.RuneCountInString(c.Title) > maxCaseTitle:
+	case srpLen(c.Title) > maxCaseTitle:
 		f["title"] = "Title must be at most 255 characters (SRP field 2)."
 	}
 	if msg := checkAwareness(c.AwarenessAt, now); msg != "" {
@@ -260,10 +261,14 @@ func (c *Case) Validate(now time.Time) error {
 	if c.ClosedAt != nil && c.ClosedReason == "" && c.Submitted(StageFinalReport) == nil {
 		f["closed_reason"] = "Say why the case is closed before its final report."
 	}
-	seen := map[[2]any]bool{}
+	type stageKey struct {
+		stage Stage
+		seq   int
+	}
+	seen := map[stageKey]bool{}
 	for i := range c.Stages {
 		s := &c.Stages[i]
-		key := [2]any{s.Stage, s.Seq}
+		key := stageKey{s.Stage, s.Seq}
 		switch {
 		case !slices.Contains(Stages, s.Stage):
 			f["stage"] = "Unknown stage " + string(s.Stage) + "."
@@ -278,6 +283,9 @@ func (c *Case) Validate(now time.Time) error {
 		}
 		if (s.Status == StageSubmitted) != s.Submitted() {
 			f["stage"] = "A stage is submitted exactly when it has a submission time."
+		}
+		if s.Submitted() && s.Revision != s.ComputeRevision(c.Kind) {
+			f["stage"] = "The submitted " + strings.ToLower(s.Stage.Label()) + " no longer matches its revision: its content changed after submission."
 		}
 	}
 	if len(f) == 0 {

@@ -51,32 +51,39 @@ func TestCaseValidate(t *testing.T) {
 	}
 	future := reportNow.Add(time.Second)
 	for _, tc := range []struct {
-		name, field string
-		edit        func(c *cra.Case)
+		name, field, phrase string
+		edit                func(c *cra.Case)
 	}{
-		{"AwarenessInFuture", "awareness_at", func(c *cra.Case) { c.AwarenessAt = future }},
-		{"AwarenessMissing", "awareness_at", func(c *cra.Case) { c.AwarenessAt = time.Time{} }},
-		{"MemberStateOutsideEU", "member_states", func(c *cra.Case) { c.MemberStates = []string{"DE", "CH"} }},
-		{"FixInFuture", "fix_available_at", func(c *cra.Case) { c.FixAvailableAt = &future }},
-		{"FixOnIncident", "fix_available_at", func(c *cra.Case) { c.Kind = cra.CaseSI; c.FixAvailableAt = &reportAware }},
-		{"NoTitle", "title", func(c *cra.Case) { c.Title = "  " }},
-		{"TitleOverSRPLimit", "title", func(c *cra.Case) { c.Title = strings.Repeat("t", 256) }},
-		{"UnknownKind", "kind", func(c *cra.Case) { c.Kind = "bug" }},
-		{"NoProduct", "product_id", func(c *cra.Case) { c.ProductID = 0 }},
-		{"ClosedWithoutReason", "closed_reason", func(c *cra.Case) { c.ClosedAt = &reportNow }},
-		{"StageOverdueStored", "stage", func(c *cra.Case) {
+		{"AwarenessInFuture", "awareness_at", "", func(c *cra.Case) { c.AwarenessAt = future }},
+		{"AwarenessMissing", "awareness_at", "", func(c *cra.Case) { c.AwarenessAt = time.Time{} }},
+		{"MemberStateOutsideEU", "member_states", "", func(c *cra.Case) { c.MemberStates = []string{"DE", "CH"} }},
+		{"FixInFuture", "fix_available_at", "", func(c *cra.Case) { c.FixAvailableAt = &future }},
+		{"FixOnIncident", "fix_available_at", "", func(c *cra.Case) { c.Kind = cra.CaseSI; c.FixAvailableAt = &reportAware }},
+		{"NoTitle", "title", "", func(c *cra.Case) { c.Title = "  " }},
+		{"TitleOverSRPLimit", "title", "", func(c *cra.Case) { c.Title = strings.Repeat("t", 256) }},
+		{"UnknownKind", "kind", "", func(c *cra.Case) { c.Kind = "bug" }},
+		{"NoProduct", "product_id", "", func(c *cra.Case) { c.ProductID = 0 }},
+		{"ClosedWithoutReason", "closed_reason", "", func(c *cra.Case) { c.ClosedAt = &reportNow }},
+		{"StageOverdueStored", "stage", "", func(c *cra.Case) {
 			c.Stages = []cra.StageReport{{Stage: cra.StageEarlyWarning, Status: cra.StageOverdue}}
 		}},
-		{"IntermediateWithoutSeq", "stage", func(c *cra.Case) { c.Stages = []cra.StageReport{{Stage: cra.StageIntermediate}} }},
-		{"SubmittedOutOfOrder", "stage", func(c *cra.Case) {
+		{"IntermediateWithoutSeq", "stage", "", func(c *cra.Case) { c.Stages = []cra.StageReport{{Stage: cra.StageIntermediate}} }},
+		{"SubmittedOutOfOrder", "stage", "early warning before", func(c *cra.Case) {
 			at := reportAware.Add(time.Hour)
 			c.Stages = []cra.StageReport{{Stage: cra.StageNotification, Status: cra.StageSubmitted, SubmittedAt: &at}}
+			c.Stages[0].Revision = c.Stages[0].ComputeRevision(c.Kind)
+		}},
+		{"SubmittedContentChanged", "stage", "revision", func(c *cra.Case) {
+			at := reportAware.Add(time.Hour)
+			c.Stages = []cra.StageReport{{Stage: cra.StageEarlyWarning, Status: cra.StageSubmitted, SubmittedAt: &at, Fields: map[string]string{"2": "x"}}}
+			c.Stages[0].Revision = c.Stages[0].ComputeRevision(c.Kind)
+			c.Stages[0].Fields["2"] = "y"
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newAEVCase()
 			tc.edit(c)
-			mustField(t, c.Validate(reportNow), tc.field, "")
+			mustField(t, c.Validate(reportNow), tc.field, tc.phrase)
 		})
 	}
 }
