@@ -54,6 +54,7 @@ type Compiled struct {
 	hasSemverRange  bool
 	exact           map[string]struct{} // the versions list, as strings
 	versions        []string            // the versions list as published
+	bySig           map[string][]string // the versions list by digitSignature, where it decides equality
 	listedOnce      sync.Once
 	listed          []Version // the versions list entries that parse, sorted; built on first need
 	fixes           []fix     // fixed events, sorted, without duplicates
@@ -242,7 +243,9 @@ func (r *compiledRange) beforeLimits(v *Version) bool {
 }
 
 // compileVersions records the versions list for exact and ordered
-// membership.
+// membership. Parsing waits until a look-up needs it (see listedVersion):
+// advisories of Maven and PyPI list hundreds of versions, and most
+// entries are only ever asked about a few versions.
 func (c *Compiled) compileVersions(versions []string) {
 	if len(versions) == 0 {
 		return
@@ -254,12 +257,46 @@ func (c *Compiled) compileVersions(versions []string) {
 		}
 	}
 	c.versions = versions
+	if digitsDecideEquality(c.fam) {
+		c.bySig = make(map[string][]string, len(versions))
+		for _, s := range versions {
+			if s != "" {
+				k := digitSignature(s)
+				c.bySig[k] = append(c.bySig[k], s)
+			}
+		}
+	}
 }
 
-// sortListed parses and sorts the versions list for ordered membership.
-// It runs on the first version that is not listed as a string: advisories
-// of Maven and PyPI list hundreds of versions, and most entries are only
-// ever asked about a few versions, so compiling stays cheap.
+// digitsDecideEquality reports whether, in a family, two versions the
+// ordering holds equal always have the same digitSignature. That holds
+// for every "=" assertion of osv-scalibr's fixtures in these families;
+// apk-tools ignores what follows a revision ("1-r0-1" = "1-r-2") and
+// PHP's version_compare reads "#" as a number, so those two sort instead.
+func digitsDecideEquality(f family) bool {
+	return f != famAlpine && f != famPackagist && f != famNone
+}
+
+// digitSignature is the non-zero digits of a version before any "+"
+// (build metadata, which SemVer precedence ignores): "v1.0.0" and "1" both
+// give "1", "1.0alpha1" and "1.0a1" both "11". Versions an ordering holds
+// equal differ only in zeros, separators, letters and spelling, so a
+// version can only equal listed versions of its own signature.
+func digitSignature(s string) string {
+	if i := strings.IndexByte(s, '+'); i >= 0 {
+		s = s[:i]
+	}
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '1' && c <= '9' {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+// sortListed parses and sorts the versions list for ordered membership,
+// in the families where digitSignature does not narrow the candidates.
 func (c *Compiled) sortListed() {
 	for _, s := range c.versions {
 		if s == "" {
@@ -279,15 +316,29 @@ func (c *Compiled) sortListed() {
 // string, or a version the ecosystem's ordering holds equal to a listed
 // one. The schema's pseudocode writes `v == version`; for ordered
 // ecosystems equality is the ordering's, so "1.0.0" is listed by "1.0" in
-// Maven and "v1.2.3" by "1.2.3" in Go. The sorted list is binary-searched,
-// which assumes the ordering is transitive; scalibr's orderings are, except
-// for some malformed versions (Alpine "A"), where an equal listed version
-// could be missed. Exact strings are always found.
+// Maven and "v1.2.3" by "1.2.3" in Go. Most families compare v with the
+// listed versions of its digit signature only; apk and Packagist
+// binary-search the sorted list, which assumes the ordering is
+// transitive (scalibr's are, except for some malformed versions such as
+// Alpine "A", where an equal listed version could be missed). Exact
+// strings are always found.
 func (c *Compiled) listedVersion(v *Version) bool {
 	if _, ok := c.exact[v.raw]; ok {
 		return true
 	}
 	if len(c.versions) == 0 || v.fam != c.fam || !v.ordered() {
+		return false
+	}
+	if c.bySig != nil {
+		for _, s := range c.bySig[digitSignature(v.raw)] {
+			w, err := parse(c.fam, c.goTags, s)
+			if err != nil || !w.ordered() {
+				continue
+			}
+			if n, ok := compareOrdered(&w, v); ok && n == 0 {
+				return true
+			}
+		}
 		return false
 	}
 	c.listedOnce.Do(c.sortListed)

@@ -162,7 +162,7 @@ func TestWriteBenchSBOMs(t *testing.T) {
 	var pkgs []pkg
 	var rels []map[string]string
 	size := 0
-	for i := 0; size < 10<<20; i++ {
+	for i := 0; size < 11<<20; i++ {
 		c := comps[i%len(comps)]
 		id := fmt.Sprintf("SPDXRef-Package-%d", i)
 		pkgs = append(pkgs, pkg{ID: id, Name: c.Name, Version: c.Version, Download: "NOASSERTION",
@@ -177,4 +177,24 @@ func TestWriteBenchSBOMs(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %d components and an SPDX document of %d bytes", len(comps), len(spdx))
+}
+
+// BenchmarkScanCold scans the benchmark SBOM written by TestWriteBenchSBOMs
+// (CYRA_BENCH_OUT) with fresh services each time, as cyra scan does.
+func BenchmarkScanCold(b *testing.B) {
+	out := os.Getenv("CYRA_BENCH_OUT")
+	if out == "" {
+		b.Skip("set CYRA_BENCH_OUT to the directory TestWriteBenchSBOMs wrote")
+	}
+	doc, err := os.ReadFile(filepath.Join(out, "bench-1000.cdx.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, _, ctx := loadSharedOSV(b)
+	for b.Loop() {
+		svcs := New(db, Options{})
+		if _, err := svcs.Findings.Scan(ctx, "bench.json", doc, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
