@@ -266,6 +266,7 @@ type Services struct {
 	SBOMs        SBOMService
 	Vulns        VulnService
 	Findings     FindingService
+	Cases        CaseService
 }
 
 // ReadinessChecker reports whether the instance can serve requests:

@@ -188,6 +188,7 @@ type Store interface {
 	SBOMStore
 	VulnStore
 	FindingStore
+	CaseStore
 }
 
 // AuditFunc returns the audit record of an import from its counts; the
