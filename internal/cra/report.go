@@ -696,6 +696,13 @@ func (c *Case) Close(reason, by string, now time.Time) error {
 // {"fields":{…},"kind":…,"model":…,"seq":…,"stage":…}. Anyone can recompute
 // it from the stored fields to show that a submitted report is unchanged.
 func (s *StageReport) ComputeRevision(kind CaseKind) string {
+	sum := sha256.Sum256(s.CanonicalContent(kind))
+	return hex.EncodeToString(sum[:])
+}
+
+// CanonicalContent is the canonical JSON document ComputeRevision hashes,
+// kept with each submitted revision as evidence.
+func (s *StageReport) CanonicalContent(kind CaseKind) []byte {
 	fields := s.Fields
 	if fields == nil {
 		fields = map[string]string{}
@@ -714,8 +721,7 @@ func (s *StageReport) ComputeRevision(kind CaseKind) string {
 		// Strings and ints always encode.
 		panic(err)
 	}
-	sum := sha256.Sum256(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
-	return hex.EncodeToString(sum[:])
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
 
 // formatUTC formats t as SRP datetime fields are: RFC 3339 in UTC.
