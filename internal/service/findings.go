@@ -95,6 +95,10 @@ func (s *FindingService) Triage(ctx context.Context, findingID int64, in cra.Tri
 	if err := s.store.SaveTriage(ctx, &t, rec); err != nil {
 		return nil, err
 	}
+	// A decision that reopens an exploited finding calls for a review.
+	if s.mon.exposed != nil && t.Status != cra.StatusNotAffected && t.Status != cra.StatusFixed {
+		s.mon.exposed(ctx)
+	}
 	s.mon.recordExposure(ctx)
 	return s.store.FindFinding(ctx, findingID)
 }
@@ -311,7 +315,7 @@ func (m *monitor) matchReleases(ctx context.Context, releaseIDs []int64) (cra.Fi
 		}
 		addChanges(&total, ch)
 	}
-	m.recordExposure(ctx)
+	m.afterMatch(ctx, total)
 	return total, nil
 }
 
@@ -329,8 +333,17 @@ func (m *monitor) matchKeys(ctx context.Context, keys []string) (cra.FindingChan
 		}
 		addChanges(&total, ch)
 	}
-	m.recordExposure(ctx)
+	m.afterMatch(ctx, total)
 	return total, nil
+}
+
+// afterMatch runs what follows a match, outside the match lock: reviews
+// for findings that opened, and the exposure trend.
+func (m *monitor) afterMatch(ctx context.Context, ch cra.FindingChanges) {
+	if len(ch.New) > 0 && m.exposed != nil {
+		m.exposed(ctx)
+	}
+	m.recordExposure(ctx)
 }
 
 func addChanges(total *cra.FindingChanges, ch cra.FindingChanges) {
@@ -389,11 +402,6 @@ func (m *monitor) rematch(ctx context.Context, f cra.MatchComponentFilter, scope
 	ch, err := m.store.SaveFindings(ctx, scope, found, facts, m.now())
 	if err != nil {
 		return ch, err
-	}
-	if len(ch.New) > 0 {
-		for _, l := range m.listeners {
-			l(ctx, ch)
-		}
 	}
 	return ch, nil
 }
@@ -496,6 +504,9 @@ func (m *monitor) factsChanged(ctx context.Context) {
 	if _, err := m.store.RefreshFindingFacts(ctx, all); err != nil {
 		m.logger.Error("finding facts not refreshed", "err", err)
 		return
+	}
+	if m.exposed != nil {
+		m.exposed(ctx)
 	}
 	m.recordExposure(ctx)
 }

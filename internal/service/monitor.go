@@ -24,8 +24,9 @@ type monitor struct {
 	purls        map[string]matching.Package
 	expMu        sync.Mutex
 	lastExposure time.Time // when recordExposure last counted
-	// listeners are told about findings that opened or reopened.
-	listeners []func(context.Context, cra.FindingChanges)
+	// exposed is called after findings opened or their facts changed
+	// (the case service opens reportability reviews).
+	exposed func(context.Context)
 }
 
 // entry is one compiled affected entry of an advisory.

@@ -25,6 +25,13 @@ type Options struct {
 	Version string
 	// Feeds configure the vulnerability feeds.
 	Feeds FeedOptions
+	// Notifier delivers Art. 14 reminders (none when nil);
+	// ReminderOffsets are how long before each deadline they go out
+	// (default cra.DefaultReminderOffsets).
+	Notifier        cra.Notifier
+	ReminderOffsets []time.Duration
+	// Submitter records stage submissions (default ManualSubmitter).
+	Submitter cra.Submitter
 }
 
 type deps struct {
@@ -54,6 +61,18 @@ func New(store cra.Store, o Options) cra.Services {
 		policy = cra.DefaultSessionPolicy
 	}
 	mon := newMonitor(d)
+	offsets := o.ReminderOffsets
+	if len(offsets) == 0 {
+		offsets = cra.DefaultReminderOffsets
+	}
+	submitter := o.Submitter
+	if submitter == nil {
+		submitter = ManualSubmitter{}
+	}
+	cases := &CaseService{deps: d, mon: mon, submitter: submitter, notifier: o.Notifier, offsets: offsets}
+	// Every change that may expose a release to an exploited
+	// vulnerability opens the reportability reviews it calls for.
+	mon.exposed = cases.openReviews
 	return cra.Services{
 		Auth:         &AuthService{deps: d, policy: policy, throttle: newThrottle()},
 		Users:        &UserService{deps: d},
@@ -65,6 +84,7 @@ func New(store cra.Store, o Options) cra.Services {
 		SBOMs:        &SBOMService{deps: d, mon: mon, maxSize: sbomMax, version: o.Version},
 		Vulns:        &VulnService{deps: d, mon: mon, feeds: newFeedRunner(o.Feeds), version: o.Version},
 		Findings:     &FindingService{deps: d, mon: mon, maxSize: sbomMax},
+		Cases:        cases,
 	}
 }
 
