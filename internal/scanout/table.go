@@ -1,6 +1,8 @@
 package scanout
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -138,20 +140,74 @@ func cell(s string, n int) string {
 // components that could not be matched and, per finding, the component's
 // purl, the vulnerability's id and aliases, its severity, KEV and
 // exploited flags and the fixed versions. Lists are never null.
+//
+// The findings are written one at a time, so that a scan of a large SBOM
+// does not hold the whole document in memory as well as the findings.
 func JSON(w io.Writer, r *cra.ScanResult) error {
-	out := *r
-	out.NotMatchable = nonNilComponents(r.NotMatchable)
-	out.Findings = make([]cra.ScanFinding, len(r.Findings))
-	for i, f := range r.Findings {
-		f.Aliases = nonNil(f.Aliases)
-		f.Advisories = nonNil(f.Advisories)
-		f.FixedVersions = nonNil(f.FixedVersions)
-		out.Findings[i] = f
+	bw := bufio.NewWriter(w)
+	// value encodes v as the encoder of the whole document would at the
+	// given depth: indented by two spaces, HTML not escaped.
+	value := func(prefix string, v any) error {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetIndent(prefix, "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		return nil
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(&out)
+	field := func(name string, v any, last bool) error {
+		fmt.Fprintf(bw, "  %q: ", name)
+		if err := value("  ", v); err != nil {
+			return err
+		}
+		if !last {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
+		return nil
+	}
+	bw.WriteString("{\n")
+	for _, f := range []struct {
+		name string
+		v    any
+	}{{"file", r.File}, {"format", r.Format}, {"components", r.Components}, {"not_matchable", nonNilComponents(r.NotMatchable)}} {
+		if err := field(f.name, f.v, false); err != nil {
+			return err
+		}
+	}
+	if len(r.Findings) == 0 {
+		bw.WriteString("  \"findings\": [],\n")
+	} else {
+		bw.WriteString("  \"findings\": [\n")
+		for i, f := range r.Findings {
+			f.Aliases = nonNil(f.Aliases)
+			f.Advisories = nonNil(f.Advisories)
+			f.FixedVersions = nonNil(f.FixedVersions)
+			bw.WriteString("    ")
+			if err := value("    ", f); err != nil {
+				return err
+			}
+			if i < len(r.Findings)-1 {
+				bw.WriteString(",")
+			}
+			bw.WriteString("\n")
+		}
+		bw.WriteString("  ],\n")
+	}
+	last := r.FeedsAt.IsZero()
+	if err := field("advisories", r.Advisories, last); err != nil {
+		return err
+	}
+	if !last {
+		if err := field("feeds_at", r.FeedsAt, true); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("}\n")
+	return bw.Flush()
 }
 
 func nonNil(s []string) []string {
