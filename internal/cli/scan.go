@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -57,12 +58,21 @@ Exit status: 0 nothing at or above --fail-on; 1 findings at or above it;
 2 a usage or input error, or the scan could not run.`
 
 func runScan(ctx context.Context, e *env, args []string) error {
+	// A CI runner's memory is shared with the build; unless GOMEMLIMIT
+	// says otherwise, the collector keeps the heap near scanMemoryLimit
+	// (a soft limit: a larger SBOM still scans, with more collection).
+	if e.getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(scanMemoryLimit))
+	}
 	err := scan(ctx, e, args)
 	if err == nil || errors.Is(err, errAtThreshold) || errors.Is(err, flag.ErrHelp) {
 		return err
 	}
 	return scanInputError(err)
 }
+
+// scanMemoryLimit is cyra scan's default soft memory limit.
+const scanMemoryLimit = 256 << 20
 
 func scan(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "scan", scanSynopsis)
