@@ -41,13 +41,14 @@ var rules = map[string]rule{
 	"ui":       {internal: []string{"cra", "httpx"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
 	"server":   {internal: []string{"cra", "httpx", "api", "ui", "metrics"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
 	"cli": {internal: []string{"cra", "secret", "metrics", "service", "sqlstore", "httpx", "api", "ui", "server", "manifest", "sbom",
-		"feeds", "jobs", "bundle", "matching", "scanout"}},
+		"feeds", "jobs", "bundle", "matching", "scanout", "notify"}},
 	// scanout writes scan results: pure formatting over io.Writer.
 	"scanout":  {internal: []string{"cra"}, forbidden: noIO, thirdParty: []string{"github.com/CycloneDX/cyclonedx-go", "go.yaml.in/yaml/v3"}},
 	"cvss":     {internal: []string{"cra"}, forbidden: noIO, thirdParty: []string{"github.com/pandatix/go-cvss"}},
 	"matching": {internal: []string{"cra"}, forbidden: noIO, thirdParty: []string{"github.com/google/osv-scalibr", "github.com/package-url/packageurl-go"}},
 	"bundle":   {internal: []string{"cra"}, forbidden: noIO, thirdParty: []string{}},
 	"jobs":     {internal: []string{"cra"}, forbidden: []string{"database/sql/...", "net/http/..."}, thirdParty: []string{}},
+	"notify":   {internal: []string{"cra"}, forbidden: []string{"database/sql/...", "os/exec"}, thirdParty: []string{}}, // reminders over net/smtp and net/http
 	// The feed clients talk HTTP and read files; they know nothing of the
 	// database, the services or the web packages.
 	"feeds":       {internal: []string{"cra", "feeds/osv", "feeds/kev", "feeds/euvd", "feeds/nvd", "feeds/epss", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
