@@ -156,7 +156,7 @@ func (db *DB) CreateCase(ctx context.Context, c *cra.Case, rec cra.AuditRecord) 
 		}
 	}
 	if c.CreatedAt.IsZero() {
-		c.CreatedAt = db.now()
+		c.CreatedAt = db.storedNow()
 	}
 	if c.UpdatedAt.IsZero() {
 		c.UpdatedAt = c.CreatedAt

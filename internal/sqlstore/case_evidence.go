@@ -23,7 +23,7 @@ func (db *DB) SaveReceipt(ctx context.Context, r *cra.Receipt, data []byte) erro
 	}
 	r.SHA256, r.Size = sha, int64(len(data))
 	if r.UploadedAt.IsZero() {
-		r.UploadedAt = db.now()
+		r.UploadedAt = db.storedNow()
 	}
 	return db.update(ctx, func(tx *Tx) error {
 		_, err := tx.exec(ctx, `INSERT INTO receipts (sha256, case_id, name, content_type, size, content, uploaded_by, uploaded_at)
@@ -60,7 +60,7 @@ func (db *DB) FindReceipt(ctx context.Context, sha string) (*cra.Receipt, []byte
 // object id defaults to the case's.
 func (db *DB) SaveNotice(ctx context.Context, n *cra.UserNotice, rec cra.AuditRecord) error {
 	if n.UpdatedAt.IsZero() {
-		n.UpdatedAt = db.now()
+		n.UpdatedAt = db.storedNow()
 	}
 	return db.update(ctx, func(tx *Tx) error {
 		id, err := tx.insertID(ctx, `INSERT INTO user_notices (case_id, subject, body, updated_by, updated_at, sent_at, sent_by, channel)

@@ -76,7 +76,7 @@ func (db *DB) FindReportingProfile(ctx context.Context) (*cra.ReportingProfile, 
 // UpdatedAt defaults to now.
 func (db *DB) SaveReportingProfile(ctx context.Context, p *cra.ReportingProfile, rec cra.AuditRecord) error {
 	if p.UpdatedAt.IsZero() {
-		p.UpdatedAt = db.now()
+		p.UpdatedAt = db.storedNow()
 	}
 	r := p.Routing
 	routing, err := jsonText(routingJSON{MainEstablishment: r.MainEstablishment, Establishments: presencesJSON(r.Establishments),
@@ -99,7 +99,7 @@ func (db *DB) SaveReportingProfile(ctx context.Context, p *cra.ReportingProfile,
 // returns false when it already was: of concurrent callers, one wins.
 func (db *DB) MarkReminder(ctx context.Context, key string, at time.Time) (bool, error) {
 	if at.IsZero() {
-		at = db.now()
+		at = db.storedNow()
 	}
 	var first bool
 	err := db.update(ctx, func(tx *Tx) error {

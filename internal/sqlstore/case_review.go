@@ -38,7 +38,7 @@ func (db *DB) CreateReviews(ctx context.Context, rs []cra.Review, audit func(cra
 		out = nil
 		for _, r := range rs {
 			if r.OpenedAt.IsZero() {
-				r.OpenedAt = db.now()
+				r.OpenedAt = db.storedNow()
 			}
 			// A review that exists (or one earlier in rs) makes the
 			// insert return no row.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"cyra/internal/cra"
 )
@@ -24,6 +25,10 @@ func forUpdate(tx *Tx) string {
 	}
 	return ""
 }
+
+// storedNow is the store's time as the database keeps it (UTC,
+// microseconds), so that a default the store sets reads back equal.
+func (db *DB) storedNow() time.Time { return db.now().UTC().Truncate(time.Microsecond) }
 
 // StageRevisions returns a case's frozen revisions in stage order (early
 // warning, notification, intermediate reports by number, final report).
@@ -96,7 +101,7 @@ func (db *DB) checkRevisions(c *cra.Case, stored, revs []cra.StageRevision) erro
 		}
 		frozen[stageKey{r.Stage, r.Seq}] = true
 	}
-	now := db.now()
+	now := db.storedNow()
 	for i := range revs {
 		r := &revs[i]
 		k := stageKey{r.Stage, r.Seq}
