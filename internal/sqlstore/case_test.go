@@ -554,3 +554,25 @@ func TestMarkReminderOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestConcurrentCaseUpdatesLoseNothing(t *testing.T) {
+	testutil.EachDB(t, clock, func(t *testing.T, db *sqlstore.DB) {
+		c := mustCase(t, db, mustProduct(t, db, "Gateway").ID)
+		var wg sync.WaitGroup
+		for i := range 10 {
+			wg.Go(func() {
+				if _, err := updateCase(db, c.ID, func(c *cra.Case) ([]cra.StageRevision, error) {
+					c.AwarenessChanges = append(c.AwarenessChanges, cra.AwarenessChange{From: t0, To: t0, Reason: fmt.Sprint(i), At: t0})
+					return nil, nil
+				}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		got, err := db.FindCase(context.Background(), c.ID)
+		if err != nil || len(got.AwarenessChanges) != 10 {
+			t.Fatalf("%d changes kept, want 10: %v", len(got.AwarenessChanges), err)
+		}
+	})
+}
