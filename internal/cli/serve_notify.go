@@ -56,9 +56,11 @@ func notifyBool(f *flags, name string, def bool, usage string) *bool {
 	return f.Bool(name, def, usage+" (env "+envName(name)+")")
 }
 
-// build returns the notifier the flags configure (a disabled one when
-// neither e-mail nor webhook is set: check notify.Notifier.Enabled) and
-// the reminder offsets. It reads the secret files.
+// build returns the notifier the flags configure and the reminder
+// offsets; it reads the secret files. With neither e-mail nor webhook set
+// the notifier is nil (not notify's disabled one), which is how
+// service.Options says "no reminders": the service then claims no
+// reminder key, so none is used up while nothing can deliver it.
 func (n *notifyFlags) build() (cra.Notifier, []time.Duration, error) {
 	offsets, err := cra.ParseReminderOffsets(*n.offsets)
 	if err != nil {
@@ -118,7 +120,11 @@ func (n *notifyFlags) build() (cra.Notifier, []time.Duration, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, usagef("reminders: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
-	return notify.New(cfg, nil), offsets, nil
+	notifier := notify.New(cfg, nil)
+	if !notifier.Enabled() {
+		return nil, offsets, nil // an untyped nil: a nil *notify.Notifier would not be
+	}
+	return notifier, offsets, nil
 }
 
 // maxSecretFile bounds a secret file: a password or key, not a document.
