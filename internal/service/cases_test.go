@@ -191,3 +191,37 @@ func TestKEVSignalToFiledFinalReport(t *testing.T) {
 		}
 	})
 }
+
+// TestReviewFollowsIdentityMerge checks that a review follows its
+// vulnerability when a later record shows two identities are one, so the
+// release does not get a second review for the same vulnerability.
+func TestReviewFollowsIdentityMerge(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		ctx := e.adminCtx
+		first := npmAdv("GHSA-aaaa-bbbb-cccc", "", "lodash", "0", "4.17.21")
+		second := npmAdv("GO-2026-0001", "CVE-2026-1111", "lodash", "0", "4.17.21")
+		e.svc.Vulns.ImportAdvisories(ctx, "test", []cra.Advisory{first, second})
+		p, _ := e.svc.Products.CreateProduct(ctx, cra.Product{Name: "Gateway"})
+		rel, _ := e.svc.Products.CreateRelease(ctx, p.ID, onMarket("1.0"))
+		e.svc.SBOMs.ImportSBOM(ctx, rel.ID, "bom.json", cdx("lodash@4.17.20"), "")
+		e.svc.Vulns.ImportKEV(ctx, "kev.json", cra.KEVCatalog{Version: "1", Entries: []cra.KEVEntry{{CVE: "CVE-2026-1111", DateAdded: day("2026-11-25")}}})
+		rs, _ := e.svc.Cases.Reviews(ctx, cra.ReviewFilter{})
+		if len(rs) != 1 {
+			t.Fatalf("reviews: %+v", rs)
+		}
+		// A record naming both ids merges the identities.
+		link := npmAdv("GHSA-aaaa-bbbb-cccc", "CVE-2026-1111", "lodash", "0", "4.17.21")
+		if st, err := e.svc.Vulns.ImportAdvisories(ctx, "test", []cra.Advisory{link}); err != nil || st.Merged != 1 {
+			t.Fatalf("merge: %+v %v", st, err)
+		}
+		v, err := e.svc.Vulns.Vulnerability(ctx, "CVE-2026-1111")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.svc.Vulns.ImportKEV(ctx, "kev.json", cra.KEVCatalog{Version: "2", Entries: []cra.KEVEntry{{CVE: "CVE-2026-1111", DateAdded: day("2026-11-25"), Notes: "x"}}})
+		rs, _ = e.svc.Cases.Reviews(ctx, cra.ReviewFilter{})
+		if len(rs) != 1 || rs[0].VulnID != v.ID {
+			t.Fatalf("after the merge: %+v (identity %d)", rs, v.ID)
+		}
+	})
+}

@@ -145,6 +145,18 @@ func repointFindings(ctx context.Context, tx *Tx, keep int64, gone []int64) erro
 		append(append(slices.Clone(goneArgs), keep), goneArgs...)...); err != nil {
 		return err
 	}
+	// Reviews and cases follow the identity too. A release has one review
+	// per identity: a review that would collide with one of the survivor
+	// (or of another merged identity) keeps its old id, as history.
+	if _, err := tx.exec(ctx, `UPDATE reviews SET vuln_id = ? WHERE vuln_id IN (`+in+`)
+		AND NOT EXISTS (SELECT 1 FROM reviews k WHERE k.release_id = reviews.release_id AND k.vuln_id = ?)
+		AND id = (SELECT MIN(r2.id) FROM reviews r2 WHERE r2.release_id = reviews.release_id AND r2.vuln_id IN (`+in+`))`,
+		append(append(append([]any{keep}, goneArgs...), keep), goneArgs...)...); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `UPDATE cases SET vuln_id = ? WHERE vuln_id IN (`+in+`)`, append([]any{keep}, goneArgs...)...); err != nil {
+		return err
+	}
 	moved := int64(0)
 	for _, table := range []string{"findings", "triage_decisions"} {
 		res, err := tx.exec(ctx, `UPDATE `+table+` SET vuln_id = ? WHERE vuln_id IN (`+in+`)`, append([]any{keep}, goneArgs...)...)
