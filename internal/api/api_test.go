@@ -194,6 +194,7 @@ func fixed(path, body string) func(*fixture, *testing.T, cra.Role) request {
 
 // matrix is the authorization matrix of the API. Every route in
 // api.Routes must have an entry; a new endpoint without one fails the test.
+// The reporting routes' rows are caseMatrix (case_test.go), added to it.
 var matrix = map[string]routeCase{
 	"GET /api/v1/me":           {everyone, fixed("/api/v1/me", "")},
 	"GET /api/v1/organisation": {everyone, fixed("/api/v1/organisation", "")},
