@@ -237,9 +237,9 @@ var caseMatrix = map[string]routeCase{
 	}, "/awareness", func() string {
 		return fmt.Sprintf(`{"awareness_at":%q,"reason":"The CSIRT told us earlier."}`, rfc3339(time.Now().Add(-3*time.Hour)))
 	})},
-	"POST /api/v1/cases/{id}/fix": {writers, casePath("/fix", fmt.Sprintf(`{"fix_available_at":%q}`, rfc3339(time.Now().Add(-time.Hour))))},
-	"GET /api/v1/cases/{id}/stages/{stage}/draft": {everyone, casePath("/stages/notification/draft", "")},
-	"PUT /api/v1/cases/{id}/stages/{stage}":       {writers, casePath("/stages/early_warning", `{"fields":{"3":"Lodash command injection exploited in Gateway."}}`)},
+	"POST /api/v1/cases/{id}/fix":                  {writers, casePath("/fix", fmt.Sprintf(`{"fix_available_at":%q}`, rfc3339(time.Now().Add(-time.Hour))))},
+	"GET /api/v1/cases/{id}/stages/{stage}/draft":  {everyone, casePath("/stages/notification/draft", "")},
+	"PUT /api/v1/cases/{id}/stages/{stage}":        {writers, casePath("/stages/early_warning", `{"fields":{"3":"Lodash command injection exploited in Gateway."}}`)},
 	"POST /api/v1/cases/{id}/stages/{stage}/ready": {writers, casePath("/stages/early_warning/ready", "")},
 	"POST /api/v1/cases/{id}/stages/{stage}/submit": {officers, freshCasePath(readyCase, "/stages/early_warning/submit", func() string {
 		return fmt.Sprintf(`{"submitted_at":%q,"srp_id":"SRP-2026-1"}`, rfc3339(time.Now().Add(-time.Hour)))

@@ -3,8 +3,8 @@ package api
 import (
 	"maps"
 	"slices"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 
 	"cyra/internal/cra"
