@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -31,6 +32,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	advisories := f.Int("advisories", 20, "new advisories to time")
 	osvPath := f.String("osv", "", "also import OSV data from this directory or zip first (e.g. ../shared/data/osv)")
 	seed := f.Uint64("seed", 1, "random seed")
+	cpuProfile := f.String("cpuprofile", "", "write a CPU profile of the propagation measurements to this file")
 	db := dbFlags{data: f.String("data", "", "directory for the SQLite database (default: a temporary one, removed afterwards)"),
 		url: f.String("database-url", "", "PostgreSQL URL of an empty database (default: SQLite)")}
 	if err := f.parse(args, 0); err != nil {
@@ -120,6 +122,17 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(out, "re-match of one release (read, match, save, exposure): %s\n", quantiles(rematch))
 
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var newAdv, kev []time.Duration
 	affected := 0
 	for i := range *advisories {

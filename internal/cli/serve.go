@@ -32,6 +32,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	sbomMax := f.Int64("sbom-max-size", service.DefaultSBOMMaxSize, "largest SBOM accepted, in bytes after decompression (env CYRA_SBOM_MAX_SIZE)")
 	db := addDBFlags(f)
 	ff := addFeedFlags(f)
+	nf := addNotifyFlags(f)
 	if v := e.getenv("CYRA_SBOM_MAX_SIZE"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
@@ -60,6 +61,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	notifier, reminderOffsets, err := nf.build()
+	if err != nil {
+		return err
+	}
 	// Background syncs stop when serve stops, before the database closes.
 	feedCtx, stopFeeds := context.WithCancel(ctx)
 	defer stopFeeds()
@@ -79,7 +84,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		base = &url.URL{Scheme: "http", Host: ln.Addr().String()}
 	}
 	policy := cra.SessionPolicy{Idle: *idle, Absolute: *absolute}
-	svcs := service.New(store, service.Options{Sessions: policy, Logger: logger, SBOMMaxSize: *sbomMax, Version: Version(), Feeds: fo})
+	svcs := service.New(store, service.Options{Sessions: policy, Logger: logger, SBOMMaxSize: *sbomMax, Version: Version(), Feeds: fo,
+		Notifier: notifier, ReminderOffsets: reminderOffsets})
 	reg := metrics.NewRegistry()
 	registerDBMetrics(reg, store)
 	h, err := server.New(server.Config{Logger: logger, Secure: base.Scheme == "https", ProxyHeader: *proxyHeader, SessionMaxAge: policy.Absolute, SBOMMaxSize: *sbomMax},
@@ -111,6 +117,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		jobsDone.Go(func() { sched.Run(feedCtx) })
 	} else {
 		logger.Info("vulnerability feeds are disabled (--feeds none): import data with cyra feeds import or import-bundle")
+	}
+	if notifier != nil {
+		logger.Info("reminders are on", "notify", fmt.Sprint(notifier), "offsets", cra.FormatReminderOffsets(reminderOffsets))
+		rem := &jobs.Reminders{Cases: svcs.Cases, Logger: logger}
+		jobsDone.Go(func() { rem.Run(feedCtx) })
+	} else {
+		logger.Info("reminders are off: set --smtp-addr or --webhook-url (docs/reminders.md)")
 	}
 	logger.Info("cyra is listening", "addr", ln.Addr().String(), "base_url", base.String(), "database", store.Dialect(), "target", store.Target(), "version", Version())
 	err = server.Serve(ctx, ln, h, logger, 15*time.Second)

@@ -62,7 +62,7 @@ func New(store cra.Store, o Options) cra.Services {
 	}
 	mon := newMonitor(d)
 	offsets := o.ReminderOffsets
-	if len(offsets) == 0 {
+	if offsets == nil { // an empty list means deadline reminders are off
 		offsets = cra.DefaultReminderOffsets
 	}
 	submitter := o.Submitter
