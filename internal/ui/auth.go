@@ -103,7 +103,6 @@ func (u *UI) logout(w http.ResponseWriter, r *http.Request) error {
 // hold; they fill in as the features land.
 var sections = map[string]struct{ Title, Text string }{
 	"vulnerabilities": {"Vulnerabilities", "Findings matched from OSV, NVD, CISA KEV, ENISA EUVD and EPSS against every release on the market, with triage (Annex I Part II)."},
-	"reports":         {"Reports", "Art. 14 cases for actively exploited vulnerabilities and severe incidents, with their 24 h, 72 h and final-report clocks."},
 }
 
 func (u *UI) section(name string) handler {
@@ -133,6 +132,9 @@ type dashboardData struct {
 	// Exposure is the releases on the market and their actionable
 	// findings (nil when the findings service is not available).
 	Exposure *cra.Exposure
+	// Reporting is the open reviews and cases (nil without the case
+	// service).
+	Reporting *dashboardReporting
 }
 
 // calendarItem is an obligation with the name of its product.
@@ -187,7 +189,10 @@ func (u *UI) dashboard(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	p := &Page{Title: "Dashboard", Nav: "dashboard", Data: d}
+	if d.Reporting, err = u.reportingPanel(r); err != nil {
+		return err
+	}
+	p := &Page{Title: "Dashboard", Nav: "dashboard", Data: d, Scripts: []string{"js/cases.js"}}
 	if r.URL.Query().Get("done") == "setup" {
 		p.Flash = "cyra is set up. Next, invite your team under Settings → Users."
 	}

@@ -72,7 +72,22 @@ func (u *UI) Routes() []Route {
 		{"GET /vulnerabilities/{id}", u.vulnerability},
 		{"GET /feeds", u.feeds},
 		{"POST /feeds/sync", u.feedsSync},
-		{"GET /reports", u.section("reports")},
+		{"GET /reports", u.reportsMoved},
+		{"GET /reporting", u.reporting},
+		{"POST /reporting/cases", u.caseOpen},
+		{"GET /reviews/{id}", u.review},
+		{"POST /reviews/{id}/decision", u.reviewDecide},
+		{"GET /cases/{id}", u.caseView},
+		{"POST /cases/{id}/awareness", u.caseAwareness},
+		{"POST /cases/{id}/fix", u.caseFix},
+		{"POST /cases/{id}/stages/{stage}", u.caseStageSave},
+		{"GET /cases/{id}/stages/{stage}/print", u.caseStagePrint},
+		{"POST /cases/{id}/close", u.caseClose},
+		{"GET /cases/{id}/notice", u.caseNotice},
+		{"POST /cases/{id}/notice", u.caseNoticeSave},
+		{"POST /cases/{id}/notice/sent", u.caseNoticeSent},
+		{"GET /settings/reporting", u.reportingSettings},
+		{"POST /settings/reporting", u.reportingSettingsSave},
 		{"GET /compliance", u.compliance},
 		{"GET /settings", u.settings},
 		{"GET /settings/organisation", u.organisationForm},
@@ -99,7 +114,7 @@ func (u *UI) Routes() []Route {
 		routes = append(routes, Route{Pattern: p.pattern, Handler: u.authenticate(u.Cookies.ProtectForms(u.serve(p.h)))})
 	}
 	// Upload forms carry files larger than ProtectForms reads: evidence up
-	// to 20 MiB, SBOMs up to the SBOM limit. readUploads reads them first
+	// to 20 MiB, SBOMs up to the SBOM limit, SRP receipts up to 10 MiB. readUploads reads them first
 	// (see there).
 	for _, p := range []struct {
 		pattern string
@@ -110,6 +125,7 @@ func (u *UI) Routes() []Route {
 		{"POST /releases/{id}/requirements/{req}/evidence", cra.MaxEvidenceFile, u.evidenceAdd(true)},
 		{"POST /releases/{id}/sbom", u.SBOMMaxSize, u.sbomUpload},
 		{"POST /feeds/import", u.FeedFileMaxSize, u.feedsImport},
+		{"POST /cases/{id}/stages/{stage}/submit", maxReceipt, u.caseStageSubmit},
 	} {
 		routes = append(routes, Route{Pattern: p.pattern, Handler: u.authenticate(u.readUploads(p.max, u.Cookies.ProtectForms(u.serve(p.h))))})
 	}

@@ -110,6 +110,7 @@ func New(d Deps) (*UI, error) {
 	maps.Copy(funcs, sbomFuncs)
 	maps.Copy(funcs, vulnFuncs)
 	maps.Copy(funcs, findingFuncs)
+	maps.Copy(funcs, caseFuncs)
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, fmt.Errorf("ui: layout: %w", err)
@@ -137,7 +138,8 @@ func New(d Deps) (*UI, error) {
 var requiredPages = []string{"setup", "setup_done", "login", "dashboard", "section", "settings", "users", "user", "tokens",
 	"token_created", "organisation", "audit", "audit_verify", "account", "error",
 	"products", "product", "product_form", "scope", "classification", "release", "matrix", "requirement", "risk", "compliance",
-	"components", "diff", "component_search", "vulnerabilities", "vulnerability", "feeds", "findings", "finding"}
+	"components", "diff", "component_search", "vulnerabilities", "vulnerability", "feeds", "findings", "finding",
+	"reporting", "review", "case", "case_print", "case_notice", "reporting_settings"}
 
 func (u *UI) assetURL(name string) string {
 	f, ok := u.static[name]
