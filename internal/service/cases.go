@@ -649,28 +649,30 @@ func stageKey(st cra.Stage, seq int) string {
 	return string(st)
 }
 
-// openReviews opens a reportability review for every open finding that
-// needs one: its vulnerability is KEV-listed or EUVD-exploited, its
+// openReviews opens a reportability review for every open finding of the
+// given vulnerabilities (display ids) that needs one: its vulnerability is KEV-listed or EUVD-exploited, its
 // release is on the market and within support, and its triage does not
 // close it. A (release, vulnerability) gets one review ever. New reviews
 // are announced at once.
-func (s *CaseService) openReviews(ctx context.Context) {
+func (s *CaseService) openReviews(ctx context.Context, vulnKeys []string) {
 	now := s.now()
 	var rs []cra.Review
-	for off := 0; ; off += 500 {
-		fs, total, err := s.store.FindFindings(ctx, cra.FindingFilter{Exploited: true, OnMarket: now, Limit: 500, Offset: off,
-			Statuses: []cra.TriageStatus{cra.StatusUntriaged, cra.StatusUnderInvestigation, cra.StatusAffected}, Sort: cra.FindingSortRisk})
-		if err != nil {
-			s.logger.Error("reportability reviews not opened", "err", err)
-			return
-		}
-		for i := range fs {
-			if r, ok := cra.ReviewFromFinding(&fs[i], now); ok {
-				rs = append(rs, *r)
+	for _, key := range vulnKeys {
+		for off := 0; ; off += 500 {
+			fs, total, err := s.store.FindFindings(ctx, cra.FindingFilter{Vuln: key, Exploited: true, OnMarket: now, Limit: 500, Offset: off,
+				Statuses: []cra.TriageStatus{cra.StatusUntriaged, cra.StatusUnderInvestigation, cra.StatusAffected}})
+			if err != nil {
+				s.logger.Error("reportability reviews not opened", "err", err)
+				return
 			}
-		}
-		if off+500 >= total {
-			break
+			for i := range fs {
+				if r, ok := cra.ReviewFromFinding(&fs[i], now); ok {
+					rs = append(rs, *r)
+				}
+			}
+			if off+500 >= total {
+				break
+			}
 		}
 	}
 	if len(rs) == 0 {

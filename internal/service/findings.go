@@ -96,8 +96,8 @@ func (s *FindingService) Triage(ctx context.Context, findingID int64, in cra.Tri
 		return nil, err
 	}
 	// A decision that reopens an exploited finding calls for a review.
-	if s.mon.exposed != nil && t.Status != cra.StatusNotAffected && t.Status != cra.StatusFixed {
-		s.mon.exposed(ctx)
+	if s.mon.exposed != nil && t.Status != cra.StatusNotAffected && t.Status != cra.StatusFixed && f.Exploited() {
+		s.mon.exposed(ctx, []string{f.VulnKey})
 	}
 	s.mon.recordExposure(ctx)
 	return s.store.FindFinding(ctx, findingID)
@@ -304,18 +304,20 @@ func nonNil(s []string) []string {
 // the findings.
 func (m *monitor) matchReleases(ctx context.Context, releaseIDs []int64) (cra.FindingChanges, error) {
 	var total cra.FindingChanges
+	var keys []string // of exploited vulnerabilities found
 	// Batches bound memory on large portfolios.
 	for len(releaseIDs) > 0 {
 		n := min(len(releaseIDs), 200)
 		batch := releaseIDs[:n]
 		releaseIDs = releaseIDs[n:]
-		ch, err := m.rematch(ctx, cra.MatchComponentFilter{ReleaseIDs: batch}, cra.FindingScope{ReleaseIDs: batch})
+		ch, exploited, err := m.rematch(ctx, cra.MatchComponentFilter{ReleaseIDs: batch}, cra.FindingScope{ReleaseIDs: batch})
 		if err != nil {
 			return total, err
 		}
 		addChanges(&total, ch)
+		keys = append(keys, exploited...)
 	}
-	m.afterMatch(ctx, total)
+	m.afterMatch(ctx, total, keys)
 	return total, nil
 }
 
@@ -323,25 +325,29 @@ func (m *monitor) matchReleases(ctx context.Context, releaseIDs []int64) (cra.Fi
 // release, and merges the findings of those packages.
 func (m *monitor) matchKeys(ctx context.Context, keys []string) (cra.FindingChanges, error) {
 	var total cra.FindingChanges
+	var exploitedKeys []string
 	for len(keys) > 0 {
 		n := min(len(keys), 500)
 		batch := keys[:n]
 		keys = keys[n:]
-		ch, err := m.rematch(ctx, cra.MatchComponentFilter{MatchKeys: batch}, cra.FindingScope{MatchKeys: batch})
+		ch, exploited, err := m.rematch(ctx, cra.MatchComponentFilter{MatchKeys: batch}, cra.FindingScope{MatchKeys: batch})
 		if err != nil {
 			return total, err
 		}
 		addChanges(&total, ch)
+		exploitedKeys = append(exploitedKeys, exploited...)
 	}
-	m.afterMatch(ctx, total)
+	m.afterMatch(ctx, total, exploitedKeys)
 	return total, nil
 }
 
 // afterMatch runs what follows a match, outside the match lock: reviews
-// for findings that opened, and the exposure trend.
-func (m *monitor) afterMatch(ctx context.Context, ch cra.FindingChanges) {
-	if len(ch.New) > 0 && m.exposed != nil {
-		m.exposed(ctx)
+// for exploited vulnerabilities among findings that opened, and the
+// exposure trend.
+func (m *monitor) afterMatch(ctx context.Context, ch cra.FindingChanges, exploited []string) {
+	if len(ch.New) > 0 && len(exploited) > 0 && m.exposed != nil {
+		slices.Sort(exploited)
+		m.exposed(ctx, slices.Compact(exploited))
 	}
 	m.recordExposure(ctx)
 }
@@ -356,23 +362,30 @@ func addChanges(total *cra.FindingChanges, ch cra.FindingChanges) {
 
 // rematch matches the selected components and saves the findings of
 // scope.
-func (m *monitor) rematch(ctx context.Context, f cra.MatchComponentFilter, scope cra.FindingScope) (cra.FindingChanges, error) {
+// It also returns the display ids of the exploited vulnerabilities found.
+func (m *monitor) rematch(ctx context.Context, f cra.MatchComponentFilter, scope cra.FindingScope) (cra.FindingChanges, []string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	comps, err := m.store.MatchComponents(ctx, f)
 	if err != nil {
-		return cra.FindingChanges{}, err
+		return cra.FindingChanges{}, nil, err
 	}
 	hits, bad, err := m.match(ctx, comps)
 	if err != nil {
-		return cra.FindingChanges{}, err
+		return cra.FindingChanges{}, nil, err
 	}
 	for _, b := range bad {
 		m.logger.Debug("component not matchable", "purl", comps[b.comp].PURL, "reason", b.reason)
 	}
 	facts, err := m.facts(ctx, hits)
 	if err != nil {
-		return cra.FindingChanges{}, err
+		return cra.FindingChanges{}, nil, err
+	}
+	var exploited []string
+	for _, fa := range facts {
+		if fa.KEVAdded != nil || fa.ExploitedSince != nil {
+			exploited = append(exploited, fa.Key)
+		}
 	}
 	graphs := map[int64]*graph{}
 	refNames := map[int64]map[string]string{}
@@ -390,7 +403,7 @@ func (m *monitor) rematch(ctx context.Context, f cra.MatchComponentFilter, scope
 		if !ok {
 			g, refNames[c.SBOMID], err = m.sbomGraph(ctx, c.SBOMID, comps)
 			if err != nil {
-				return cra.FindingChanges{}, err
+				return cra.FindingChanges{}, nil, err
 			}
 			graphs[c.SBOMID] = g
 		}
@@ -401,35 +414,59 @@ func (m *monitor) rematch(ctx context.Context, f cra.MatchComponentFilter, scope
 	}
 	ch, err := m.store.SaveFindings(ctx, scope, found, facts, m.now())
 	if err != nil {
-		return ch, err
+		return ch, nil, err
 	}
-	return ch, nil
+	return ch, exploited, nil
 }
 
 // sbomGraph loads the dependency graph of a stored SBOM and the names of
 // its components.
+//
+// Stored SBOMs never change, so graphs are cached by SBOM (up to
+// graphCacheSize of them); the caller holds m.mu.
 func (m *monitor) sbomGraph(ctx context.Context, sbomID int64, comps []cra.MatchComponent) (*graph, map[string]string, error) {
-	rec, err := m.store.FindSBOMByID(ctx, sbomID)
-	if err != nil {
-		return nil, nil, err
-	}
-	deps, err := m.store.SBOMGraph(ctx, sbomID)
-	if err != nil {
-		return nil, nil, err
+	cg, ok := m.graphs[sbomID]
+	if !ok {
+		rec, err := m.store.FindSBOMByID(ctx, sbomID)
+		if err != nil {
+			return nil, nil, err
+		}
+		deps, err := m.store.SBOMGraph(ctx, sbomID)
+		if err != nil {
+			return nil, nil, err
+		}
+		cg = &cachedGraph{}
+		subject := ""
+		if rec.Subject != nil {
+			subject, cg.subjectName = rec.Subject.Ref, rec.Subject.Name
+		}
+		cg.subject, cg.g = subject, newGraph(subject, deps)
+		if len(m.graphs) >= graphCacheSize {
+			clear(m.graphs)
+		}
+		m.graphs[sbomID] = cg
 	}
 	byRef := map[string]string{}
-	subject := ""
-	if rec.Subject != nil {
-		subject = rec.Subject.Ref
-		byRef[subject] = rec.Subject.Name
+	if cg.subject != "" {
+		byRef[cg.subject] = cg.subjectName
 	}
 	for _, c := range comps {
 		if c.SBOMID == sbomID {
 			byRef[c.Ref] = c.Name
 		}
 	}
-	return newGraph(subject, deps), byRef, nil
+	return cg.g, byRef, nil
 }
+
+// cachedGraph is the dependency graph of a stored SBOM.
+type cachedGraph struct {
+	g                    *graph
+	subject, subjectName string
+}
+
+// graphCacheSize bounds the SBOM graphs kept (a 500-component SBOM's
+// graph takes about 100 kB).
+const graphCacheSize = 256
 
 // advisoriesChanged re-evaluates findings after an advisory import. The
 // packages the records name are matched again; when records changed or
@@ -474,7 +511,46 @@ func (m *monitor) advisoriesChanged(ctx context.Context, recs []cra.Advisory, st
 		m.logger.Error("findings not re-evaluated", "err", err)
 		return
 	}
-	m.factsChanged(ctx)
+	// A record may have changed an identity's severity, or joined one that
+	// has findings elsewhere: refresh the facts of the identities the
+	// records name (all of them after a large import).
+	ids := make([]string, len(recs))
+	for i := range recs {
+		ids[i] = recs[i].ID
+	}
+	m.idsChanged(ctx, ids)
+}
+
+// targetedRefresh is the most ids whose facts are refreshed one by one;
+// above it every open finding's facts are.
+const targetedRefresh = 200
+
+// idsChanged refreshes the facts of the findings of the identities that
+// the given ids (any alias) name.
+func (m *monitor) idsChanged(ctx context.Context, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	if len(ids) > targetedRefresh {
+		m.factsChanged(ctx)
+		return
+	}
+	var facts []cra.VulnFacts
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		sums, _, err := m.store.SearchVulnerabilities(ctx, cra.VulnFilter{Query: id, Limit: 1})
+		if err != nil {
+			m.logger.Error("finding facts not refreshed", "err", err)
+			return
+		}
+		for i := range sums {
+			if !seen[sums[i].ID] && slices.Contains(sums[i].Aliases, cra.NormalizeVulnID(id)) {
+				seen[sums[i].ID] = true
+				facts = append(facts, cra.FactsFromSummary(&sums[i]))
+			}
+		}
+	}
+	m.refresh(ctx, facts)
 }
 
 // factsChanged refreshes the facts (KEV, EPSS, severity) that open
@@ -498,15 +574,27 @@ func (m *monitor) factsChanged(ctx context.Context) {
 			all = append(all, cra.FactsFromSummary(&sums[i]))
 		}
 	}
-	if len(all) == 0 {
+	m.refresh(ctx, all)
+}
+
+// refresh stores facts on the findings of their identities and opens the
+// reviews exploited ones call for.
+func (m *monitor) refresh(ctx context.Context, facts []cra.VulnFacts) {
+	if len(facts) == 0 {
 		return
 	}
-	if _, err := m.store.RefreshFindingFacts(ctx, all); err != nil {
+	if _, err := m.store.RefreshFindingFacts(ctx, facts); err != nil {
 		m.logger.Error("finding facts not refreshed", "err", err)
 		return
 	}
-	if m.exposed != nil {
-		m.exposed(ctx)
+	var exploited []string
+	for _, f := range facts {
+		if f.KEVAdded != nil || f.ExploitedSince != nil {
+			exploited = append(exploited, f.Key)
+		}
+	}
+	if len(exploited) > 0 && m.exposed != nil {
+		m.exposed(ctx, exploited)
 	}
 	m.recordExposure(ctx)
 }

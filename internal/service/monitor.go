@@ -22,11 +22,13 @@ type monitor struct {
 	mu           sync.Mutex
 	cache        map[string]*pkgEntries // index key → compiled affected entries
 	purls        map[string]matching.Package
+	graphs       map[int64]*cachedGraph // dependency graphs of stored SBOMs
 	expMu        sync.Mutex
 	lastExposure time.Time // when recordExposure last counted
 	// exposed is called after findings opened or their facts changed
-	// (the case service opens reportability reviews).
-	exposed func(context.Context)
+	// (the case service opens reportability reviews) with the display
+	// ids of the exploited vulnerabilities concerned.
+	exposed func(ctx context.Context, vulnKeys []string)
 }
 
 // entry is one compiled affected entry of an advisory.
@@ -90,7 +92,7 @@ func (p *pkgEntries) verdictsFor(pkg matching.Package) []verdict {
 }
 
 func newMonitor(d *deps) *monitor {
-	return &monitor{deps: d, cache: map[string]*pkgEntries{}, purls: map[string]matching.Package{}}
+	return &monitor{deps: d, cache: map[string]*pkgEntries{}, purls: map[string]matching.Package{}, graphs: map[int64]*cachedGraph{}}
 }
 
 // entries returns the compiled entries of keys, loading the keys not

@@ -143,11 +143,40 @@ func (s *VulnService) ImportKEV(ctx context.Context, origin string, cat cra.KEVC
 
 // saveKEV stores a KEV catalog and refreshes the findings' facts.
 func (s *VulnService) saveKEV(ctx context.Context, cat cra.KEVCatalog, audit cra.AuditFunc) (cra.ImportStats, error) {
+	before, err := s.store.KEVEntries(ctx)
+	if err != nil {
+		return cra.ImportStats{}, err
+	}
 	st, err := s.store.SaveKEVCatalog(ctx, cat, s.now(), audit)
 	if err == nil && st.Added+st.Changed+st.Removed > 0 {
-		s.mon.factsChanged(ctx)
+		// Findings carry whether and since when KEV lists a CVE: only
+		// CVEs that came, went or changed their date need a refresh.
+		s.mon.idsChanged(ctx, kevChanges(before, cat))
 	}
 	return st, err
+}
+
+// kevChanges returns the CVEs whose listing a catalog changes: added,
+// dropped, or listed with another date.
+func kevChanges(before []cra.KEVEntry, cat cra.KEVCatalog) []string {
+	was := make(map[string]cra.Date, len(before))
+	for _, e := range before {
+		if e.Removed == nil {
+			was[e.CVE] = e.DateAdded
+		}
+	}
+	var out []string
+	for _, e := range cat.Entries {
+		cve := cra.NormalizeVulnID(e.CVE)
+		if d, ok := was[cve]; !ok || !d.Equal(e.DateAdded.Time) {
+			out = append(out, cve)
+		}
+		delete(was, cve)
+	}
+	for cve := range was {
+		out = append(out, cve)
+	}
+	return out
 }
 
 // saveEPSS stores EPSS scores and refreshes the findings' facts.
