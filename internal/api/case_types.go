@@ -253,6 +253,10 @@ func NextDeadline(v *cra.CaseView, now time.Time) (*time.Time, bool) {
 	return next, next != nil && now.After(*next)
 }
 
+// CaseOf is the JSON form of a case view at now, as GET /cases/{id}
+// answers (`cyra case show --json` prints it too).
+func CaseOf(v *cra.CaseView, now time.Time) Case { return caseJSON(v, now) }
+
 func caseJSON(v *cra.CaseView, now time.Time) Case {
 	c := v.Case
 	out := Case{ID: c.ID, Kind: c.Kind, KindLabel: c.Kind.Label(), Title: c.Title, ProductID: c.ProductID, Product: v.ProductName,

@@ -51,6 +51,7 @@ func commands() []command {
 		{"sbom", "SBOMs: sbom check, convert (offline); upload, export, diff, search (via the API)", runSBOM},
 		{"feeds", "vulnerability feeds: feeds sync, status, import, export-bundle, import-bundle, keygen", runFeeds},
 		{"vuln", "vulnerabilities: vuln show ID, vuln search TEXT", runVuln},
+		{"case", "Art. 14 cases offline: case list, show ID, export ID", runCase},
 		{"scan", "match an SBOM offline against the local database, for CI (exit 1 at --fail-on)", runScan},
 		{"bench", "build a synthetic portfolio and measure matching (docs/benchmarks.md)", runBench},
 		{"version", "print the version", runVersion},
