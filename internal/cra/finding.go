@@ -355,6 +355,11 @@ type MatchComponent struct {
 	PURL        string
 	Direct      bool
 	MatchKeys   []string
+	// Path is the component's dependency path as computed at upload
+	// (Component.DepPath); PathKnown is false for components stored
+	// before cyra computed it.
+	Path      []string
+	PathKnown bool
 }
 
 // AffectedEntry is one affected package of a stored advisory, as the

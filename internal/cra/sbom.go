@@ -70,6 +70,11 @@ type Component struct {
 	// Parent is the Ref of the component this one is nested in (CycloneDX
 	// nested components), "" at top level.
 	Parent string
+	// DepPath names the components between the SBOM's subject and this
+	// one in the dependency graph, outermost first (empty when direct);
+	// nil when the graph does not reach it. Computed once at upload so
+	// that findings name their path without the graph.
+	DepPath []string
 }
 
 // Hash is a checksum of a component.

@@ -399,6 +399,13 @@ func (m *monitor) rematch(ctx context.Context, f cra.MatchComponentFilter, scope
 		fm := cra.FindingMatch{ReleaseID: c.ReleaseID, Package: packageOf(c.PURL), PURL: c.PURL, Component: c.Name,
 			Version: h.pkg.Version, MatchKey: h.key, VulnID: h.vulnID, Advisory: h.advisories, Fixed: h.fixed, Fix: h.fix,
 			Uncertain: h.uncertain, Direct: c.Direct}
+		if c.PathKnown {
+			fm.Path = c.Path
+			fm.Direct = c.Direct || (c.Path != nil && len(c.Path) == 0)
+			found = append(found, fm)
+			continue
+		}
+		// Stored before paths were computed at upload: read the graph.
 		g, ok := graphs[c.SBOMID]
 		if !ok {
 			g, refNames[c.SBOMID], err = m.sbomGraph(ctx, c.SBOMID, comps)

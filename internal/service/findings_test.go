@@ -242,3 +242,34 @@ func TestScanMatchesWithoutStoring(t *testing.T) {
 		}
 	})
 }
+
+// TestFindingPathThroughGraph checks the dependency path of a transitive
+// component, computed at upload.
+func TestFindingPathThroughGraph(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		ctx := e.adminCtx
+		e.svc.Vulns.ImportAdvisories(ctx, "test", []cra.Advisory{npmAdv("GHSA-35jh-r3h4-6jhm", "CVE-2021-23337", "lodash", "0", "4.17.21")})
+		p, _ := e.svc.Products.CreateProduct(ctx, cra.Product{Name: "Gateway"})
+		rel, _ := e.svc.Products.CreateRelease(ctx, p.ID, onMarket("1.0"))
+		doc := []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,
+			"metadata":{"component":{"bom-ref":"app","type":"application","name":"gateway","version":"1"}},
+			"components":[
+				{"bom-ref":"express","type":"library","name":"express","version":"4.18.0","purl":"pkg:npm/express@4.18.0"},
+				{"bom-ref":"body-parser","type":"library","name":"body-parser","version":"1.20.0","purl":"pkg:npm/body-parser@1.20.0"},
+				{"bom-ref":"lodash","type":"library","name":"lodash","version":"4.17.20","purl":"pkg:npm/lodash@4.17.20"}],
+			"dependencies":[{"ref":"app","dependsOn":["express"]},{"ref":"express","dependsOn":["body-parser"]},{"ref":"body-parser","dependsOn":["lodash"]}]}`)
+		if _, err := e.svc.SBOMs.ImportSBOM(ctx, rel.ID, "bom.json", doc, ""); err != nil {
+			t.Fatal(err)
+		}
+		fs := openFindings(t, ctx, e, cra.FindingFilter{ReleaseID: rel.ID})
+		if len(fs) != 1 || fs[0].Direct || strings.Join(fs[0].Path, " > ") != "express > body-parser" {
+			t.Fatalf("path: %+v", fs)
+		}
+		// Re-matching (a new advisory) keeps it.
+		e.svc.Vulns.ImportAdvisories(ctx, "test", []cra.Advisory{npmAdv("GHSA-p6mc-m468-83gw", "CVE-2020-8203", "lodash", "0", "4.17.22")})
+		fs = openFindings(t, ctx, e, cra.FindingFilter{ReleaseID: rel.ID, Vuln: "CVE-2020-8203"})
+		if len(fs) != 1 || strings.Join(fs[0].Path, " > ") != "express > body-parser" {
+			t.Fatalf("path after a new advisory: %+v", fs)
+		}
+	})
+}

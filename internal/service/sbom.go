@@ -54,6 +54,7 @@ func (s *SBOMService) ImportSBOM(ctx context.Context, releaseID int64, fileName 
 	if err != nil {
 		return nil, err
 	}
+	setDepPaths(doc)
 	sum := sha256.Sum256(data)
 	rec := &cra.SBOMRecord{ReleaseID: releaseID, Format: doc.Format, SpecVersion: doc.SpecVersion, SerialNumber: doc.SerialNumber,
 		FileName: fileName, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), Created: doc.Created, Tools: doc.Tools,
@@ -185,4 +186,25 @@ func (s *SBOMService) SearchComponents(ctx context.Context, purl, version string
 		version = v
 	}
 	return s.store.SearchComponents(ctx, key, version)
+}
+
+// setDepPaths computes each component's dependency path from the SBOM's
+// graph, so that findings can name it without loading the graph.
+func setDepPaths(doc *cra.SBOM) {
+	subject := ""
+	byRef := map[string]string{}
+	if doc.Subject != nil {
+		subject = doc.Subject.Ref
+		byRef[subject] = doc.Subject.Name
+	}
+	for _, c := range doc.Components {
+		byRef[c.Ref] = c.Name
+	}
+	g := newGraph(subject, doc.Dependencies)
+	for i := range doc.Components {
+		c := &doc.Components[i]
+		if path, direct := g.path(c.Ref); len(path) > 0 || direct {
+			c.DepPath = names(path, byRef)
+		}
+	}
 }

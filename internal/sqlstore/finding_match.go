@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"slices"
 
 	"cyra/internal/cra"
@@ -11,7 +13,7 @@ import (
 
 // matchComponentColumns are what MatchComponents reads, from components c
 // joined with releases r.
-const matchComponentColumns = `c.id, c.release_id, r.product_id, c.sbom_id, c.ref, c.name, c.version, c.purl, c.direct, c.match_key, c.match_key_alt`
+const matchComponentColumns = `c.id, c.release_id, r.product_id, c.sbom_id, c.ref, c.name, c.version, c.purl, c.direct, c.match_key, c.match_key_alt, c.dep_path`
 
 // MatchComponents returns the components of the releases' current SBOMs
 // (the components table holds only those: SaveSBOM replaces a release's
@@ -30,10 +32,18 @@ func (db *DB) MatchComponents(ctx context.Context, f cra.MatchComponentFilter) (
 				WHERE c.match_key <> '' AND `+where+` ORDER BY c.id`, args, func(rows *sql.Rows) error {
 				var c cra.MatchComponent
 				var direct int
-				var key, alt sql.NullString
+				var key, alt, path sql.NullString
 				if err := rows.Scan(&c.ComponentID, &c.ReleaseID, &c.ProductID, &c.SBOMID, &c.Ref, &c.Name, &c.Version, &c.PURL,
-					&direct, &key, &alt); err != nil {
+					&direct, &key, &alt, &path); err != nil {
 					return err
+				}
+				if path.Valid {
+					c.PathKnown = true
+					if path.String != "" {
+						if err := json.Unmarshal([]byte(path.String), &c.Path); err != nil {
+							return fmt.Errorf("component %d: dep_path: %w", c.ComponentID, err)
+						}
+					}
 				}
 				if seen[c.ComponentID] {
 					return nil

@@ -77,7 +77,7 @@ func TestMatchKeys(t *testing.T) {
 			t.Fatalf("by key: %+v %v", cs, err)
 		}
 		want := cra.MatchComponent{ComponentID: cs[0].ComponentID, ReleaseID: r1.ID, ProductID: p.ID, SBOMID: sb.ID, Ref: "jinja", Name: "Jinja2",
-			Version: "2.10", PURL: jinjaPURL, Direct: true, MatchKeys: []string{jinjaKey}}
+			Version: "2.10", PURL: jinjaPURL, Direct: true, MatchKeys: []string{jinjaKey}, PathKnown: true}
 		if !reflect.DeepEqual(cs[0], want) {
 			t.Fatalf("component\n got %+v\nwant %+v", cs[0], want)
 		}

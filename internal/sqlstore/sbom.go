@@ -71,7 +71,7 @@ func (db *DB) SaveSBOM(ctx context.Context, rec *cra.SBOMRecord, original []byte
 
 // componentColumns are the columns insertComponents writes, in order.
 const componentColumns = `release_id, sbom_id, ref, type, name, grp, version, purl, purl_type, purl_namespace, purl_name,
-	raw_purl, purl_problem, cpe, supplier, author, hashes, licenses, scope, direct, parent, match_key, match_key_alt`
+	raw_purl, purl_problem, cpe, supplier, author, hashes, licenses, scope, direct, parent, match_key, match_key_alt, dep_path`
 
 // batchRows is how many rows one INSERT carries: few statements (round
 // trips on PostgreSQL) and well under both databases' parameter limits.
@@ -80,7 +80,7 @@ const batchRows = 200
 // insertComponents writes components in multi-row INSERTs, with the match
 // keys the matcher looks them up by.
 func insertComponents(ctx context.Context, tx *Tx, rec *cra.SBOMRecord, cs []cra.Component) error {
-	const cols = 23
+	const cols = 24
 	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
 	for start := 0; start < len(cs); start += batchRows {
 		end := min(start+batchRows, len(cs))
@@ -98,7 +98,8 @@ func insertComponents(ctx context.Context, tx *Tx, rec *cra.SBOMRecord, cs []cra
 			}
 			matchKey, matchAlt := componentMatchKeys(c.PURL)
 			args = append(args, rec.ReleaseID, rec.ID, c.Ref, c.Type, c.Name, c.Group, c.Version, c.PURL, key.Type, key.Namespace, key.Name,
-				c.RawPURL, c.PURLProblem, c.CPE, c.Supplier, c.Author, hashes, licenses, c.Scope, boolInt(c.Direct), c.Parent, matchKey, matchAlt)
+				c.RawPURL, c.PURLProblem, c.CPE, c.Supplier, c.Author, hashes, licenses, c.Scope, boolInt(c.Direct), c.Parent, matchKey, matchAlt,
+				depPath(c.DepPath))
 		}
 		q := `INSERT INTO components (` + componentColumns + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", end-start), ", ")
 		if _, err := tx.exec(ctx, q, args...); err != nil {
@@ -106,6 +107,16 @@ func insertComponents(ctx context.Context, tx *Tx, rec *cra.SBOMRecord, cs []cra
 		}
 	}
 	return nil
+}
+
+// depPath encodes a dependency path for the dep_path column: ” when the
+// graph does not reach the component, a JSON list otherwise.
+func depPath(p []string) string {
+	if p == nil {
+		return ""
+	}
+	b, _ := json.Marshal(p)
+	return string(b)
 }
 
 // insertEdges writes the dependency graph in multi-row INSERTs.
