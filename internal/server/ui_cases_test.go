@@ -176,7 +176,7 @@ func TestReportingPages(t *testing.T) {
 		aware := time.Now().Add(-2 * time.Hour).UTC().Truncate(time.Minute)
 		resp, body = officer.post(cs, cs+"/awareness", url.Values{"awareness_at": {aware.Format("2006-01-02T15:04Z")}})
 		mustStatus("awareness without reason", resp, body, 400)
-		mustContain("awareness without reason", body, `id="err-awareness_reason"`, "<details open>")
+		mustContain("awareness without reason", body, `id="err-awareness_reason"`, `<details open data-testid="awareness-form">`)
 		if resp, body := officer.post(cs, cs+"/awareness", url.Values{"awareness_at": {aware.Format("2006-01-02 15:04")},
 			"awareness_reason": {"The customer reported the attack two hours ago."}}); resp.StatusCode != 303 {
 			t.Fatalf("awareness: %d %s", resp.StatusCode, body)
