@@ -283,9 +283,10 @@ func submitForm(t *testing.T, at time.Time, srpID, fileName string, receipt []by
 }
 
 // TestCaseFromReviewToFinalReportOverHTTP follows a KEV signal through the
-// API: the review, its decision, each stage drafted, marked ready and
-// submitted by the roles allowed to, to a closed case with three frozen
-// revisions, and what each role may not do on the way.
+// API: the review, its decision, each stage (an intermediate report too)
+// drafted, marked ready and submitted by the roles allowed to, to a closed
+// case with four frozen revisions, and what each role may not do on the
+// way.
 func TestCaseFromReviewToFinalReportOverHTTP(t *testing.T) {
 	testutil.EachDB(t, nil, func(t *testing.T, db *sqlstore.DB) {
 		f := newFindingsFixture(t, db)
@@ -465,6 +466,27 @@ func TestCaseFromReviewToFinalReportOverHTTP(t *testing.T) {
 			t.Fatalf("notification submit: %d %s", status, body)
 		}
 
+		// The CSIRT asks for an update: intermediate reports are numbered
+		// and follow the notification.
+		imPath := base + "/stages/intermediate"
+		status, body, _ = f.do(t, cra.RoleMember, "PUT", imPath+"?seq=2", "application/json", `{"fields":{"16":"x"}}`)
+		if _, fields := errorJSON(t, "intermediate 2 first", status, body, cra.EINVALID); !strings.Contains(fields["stage"], "number 1") {
+			t.Fatalf("intermediate report 2 before 1: %s", body)
+		}
+		if status, body, _ := f.do(t, cra.RoleMember, "PUT", imPath+"?seq=1", "application/json", `{"fields":{"16":"Blocked the endpoint; a fix is in testing."}}`); status != 200 {
+			t.Fatalf("intermediate draft: %d %s", status, body)
+		}
+		if status, body, _ := f.do(t, cra.RoleMember, "POST", imPath+"/ready?seq=1", "", ""); status != 200 {
+			t.Fatalf("intermediate ready: %d %s", status, body)
+		}
+		if status, body, _ := f.do(t, cra.RoleSecurityOfficer, "POST", imPath+"/submit?seq=1", "application/json",
+			fmt.Sprintf(`{"submitted_at":%q,"srp_id":"SRP-2026-0042"}`, rfc3339(time.Now().Add(-20*time.Second)))); status != 200 {
+			t.Fatalf("intermediate submit: %d %s", status, body)
+		}
+		if status, _, _, rev := f.getCase(t, cra.RoleAuditor, id).stage(t, "intermediate-1"); status != "submitted" || len(rev) != 64 {
+			t.Fatalf("intermediate report 1: %s %q", status, rev)
+		}
+
 		// The final report of a vulnerability needs the fix time.
 		frPath := base + "/stages/final_report"
 		if status, body, _ := f.do(t, cra.RoleMember, "PUT", frPath, "application/json", `{"fields":{"16":"Released Gateway 1.0 with lodash 4.17.21.",
@@ -496,7 +518,7 @@ func TestCaseFromReviewToFinalReportOverHTTP(t *testing.T) {
 			t.Fatalf("final submit: %d %s", status, body)
 		}
 		c = f.getCase(t, cra.RoleAuditor, id)
-		if c.Open || c.NextStage != "" || len(c.Revisions) != 3 || c.NextDeadline != nil {
+		if c.Open || c.NextStage != "" || len(c.Revisions) != 4 || c.NextDeadline != nil {
 			t.Fatalf("filed case: %+v", c)
 		}
 		for _, key := range []string{"early_warning", "notification", "final_report"} {
@@ -527,7 +549,7 @@ func TestCaseFromReviewToFinalReportOverHTTP(t *testing.T) {
 			Revisions []json.RawMessage `json:"revisions"`
 		}
 		decodeJSON(t, "export", status, body, &exp)
-		if status != 200 || exp.Case.ID != id || exp.Case.Stages != nil || len(exp.Stages) != 3 || len(exp.Deadlines) != 3 || len(exp.Revisions) != 3 ||
+		if status != 200 || exp.Case.ID != id || exp.Case.Stages != nil || len(exp.Stages) != 4 || len(exp.Deadlines) != 3 || len(exp.Revisions) != 4 ||
 			!strings.Contains(hdr.Get("Content-Disposition"), fmt.Sprintf("cyra-case-%d.json", id)) {
 			t.Fatalf("export: %d %s", status, body)
 		}
@@ -536,7 +558,7 @@ func TestCaseFromReviewToFinalReportOverHTTP(t *testing.T) {
 			ids = append(ids, fl.ID)
 		}
 		if exp.Stages[0].Key != "early_warning" || ids[0] != "1" || ids[1] != "2" || slices.Contains(ids, "18") || !slices.Contains(ids, "v26") ||
-			exp.Stages[0].Fields[2].Name != "Summary" || !exp.Stages[0].Fields[2].Required || exp.Stages[2].Key != "final_report" {
+			exp.Stages[0].Fields[2].Name != "Summary" || !exp.Stages[0].Fields[2].Required || exp.Stages[2].Key != "intermediate-1" || exp.Stages[3].Key != "final_report" {
 			t.Fatalf("export stages: %v %+v", ids, exp.Stages[0].Fields[:3])
 		}
 	})

@@ -246,6 +246,9 @@ func TestReportingPages(t *testing.T) {
 		if strings.Contains(body, `data-testid="stage-form"`) {
 			t.Error("a submitted stage still has its form")
 		}
+		if strings.Contains(body, `data-testid="tab-intermediate`) {
+			t.Error("an intermediate report can start before the notification is submitted")
+		}
 		rev := regexp.MustCompile(`data-testid="stage-revision">([0-9a-f]{64})<`).FindStringSubmatch(body)
 		if rev == nil {
 			t.Fatalf("no revision hash")

@@ -114,8 +114,8 @@ func (u *UI) Routes() []Route {
 		routes = append(routes, Route{Pattern: p.pattern, Handler: u.authenticate(u.Cookies.ProtectForms(u.serve(p.h)))})
 	}
 	// Upload forms carry files larger than ProtectForms reads: evidence up
-	// to 20 MiB, SBOMs up to the SBOM limit, SRP receipts up to 10 MiB. readUploads reads them first
-	// (see there).
+	// to 20 MiB, SBOMs up to the SBOM limit, SRP receipts up to 10 MiB.
+	// readUploads reads them first (see there).
 	for _, p := range []struct {
 		pattern string
 		max     int64

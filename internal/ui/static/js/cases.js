@@ -62,25 +62,52 @@
     }
   }
 
+  // copyText copies with the Clipboard API where the page may use it
+  // (https or localhost), else by selecting the text and copying the
+  // selection, which also works over plain http.
+  function copyText(el) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(el.textContent);
+    }
+    return new Promise(function (resolve, reject) {
+      var range = document.createRange();
+      range.selectNodeContents(el);
+      var sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+      var ok = false;
+      try {
+        ok = document.execCommand("copy");
+      } catch (e) {
+        ok = false;
+      }
+      if (ok) {
+        sel.removeAllRanges();
+        resolve();
+      } else {
+        // The text stays selected for the viewer to copy by hand.
+        reject();
+      }
+    });
+  }
+
   function copyButtons() {
     var buttons = document.querySelectorAll("button[data-copy]");
-    if (!navigator.clipboard) {
-      return;
-    }
     for (var i = 0; i < buttons.length; i++) {
       (function (b) {
         var target = document.getElementById(b.getAttribute("data-copy"));
         if (!target) {
           return;
         }
+        var row = b.closest(".copy-row");
         b.hidden = false;
-        b.setAttribute("aria-label", "Copy " + (b.closest(".copy-row") ? b.closest(".copy-row").querySelector("dt").textContent : "value"));
+        b.setAttribute("aria-label", "Copy " + (row ? row.querySelector("dt").textContent : "value"));
         b.addEventListener("click", function () {
-          navigator.clipboard.writeText(target.textContent).then(function () {
+          copyText(target).then(function () {
             b.textContent = "Copied";
             setTimeout(function () { b.textContent = "Copy"; }, 2000);
           }, function () {
-            b.textContent = "Copy failed";
+            b.textContent = "Selected: press Ctrl+C";
           });
         });
       })(buttons[i]);
