@@ -157,7 +157,7 @@ func (s *CaseService) openCase(ctx context.Context, n cra.NewCase, reviewID int6
 	now := s.now()
 	by := decider(cra.ActorFrom(ctx))
 	c := &cra.Case{Kind: n.Kind, ProductID: n.ProductID, ReleaseIDs: slices.Clone(n.ReleaseIDs), Title: n.Title,
-		AwarenessAt: n.AwarenessAt.UTC(), MemberStates: n.MemberStates, ReviewID: reviewID, CreatedBy: by, CreatedAt: now, UpdatedAt: now}
+		AwarenessAt: n.AwarenessAt.UTC().Truncate(time.Second), MemberStates: n.MemberStates, ReviewID: reviewID, CreatedBy: by, CreatedAt: now, UpdatedAt: now}
 	fields := map[string]string{}
 	if n.ProductID <= 0 {
 		fields["product_id"] = "Choose the product concerned."
@@ -251,8 +251,21 @@ func (s *CaseService) SetAwareness(ctx context.Context, id int64, at time.Time, 
 	}
 	return s.update(ctx, id, func(c *cra.Case, now time.Time, by string) (string, map[string]any, []cra.StageRevision, error) {
 		from := c.AwarenessAt
-		if err := c.SetAwareness(at, reason, by, now); err != nil {
+		if err := c.SetAwareness(at.Truncate(time.Second), reason, by, now); err != nil {
 			return "", nil, nil, err
+		}
+		// Drafts state the awareness time too (v26, i37): keep them in
+		// step, so that they still agree with the case.
+		for i := range c.Stages {
+			r := &c.Stages[i]
+			if r.Submitted() {
+				continue
+			}
+			for _, id := range []string{"v26", "i37"} {
+				if _, ok := r.Fields[id]; ok {
+					r.Fields[id] = c.AwarenessAt.UTC().Format(time.RFC3339)
+				}
+			}
 		}
 		return "case.awareness", map[string]any{"from": from.Format(time.RFC3339), "to": c.AwarenessAt.Format(time.RFC3339), "reason": reason}, nil, nil
 	})
@@ -542,7 +555,7 @@ func (s *CaseService) ReportingProfile(ctx context.Context) (*cra.ReportingProfi
 	}
 	state, rule, rerr := cra.CoordinatorMemberState(p.Routing)
 	if rerr != nil {
-		return p, "", cra.ErrorMessage(rerr), nil
+		return p, "", errorText(rerr), nil
 	}
 	return p, state, rule, nil
 }
@@ -625,7 +638,7 @@ func (s *CaseService) view(ctx context.Context, c *cra.Case, full bool) (*cra.Ca
 	}
 	v.SMENote = cra.SMEFineNote(prof.Size)
 	if state, rule, err := cra.CoordinatorMemberState(prof.Routing); err != nil {
-		v.CoordinatorError = cra.ErrorMessage(err)
+		v.CoordinatorError = errorText(err)
 	} else {
 		v.Coordinator, v.CoordinatorRule = state, rule
 	}
@@ -733,4 +746,18 @@ func (s *CaseService) sendReminders(ctx context.Context) (int, error) {
 		sent++
 	}
 	return sent, nil
+}
+
+// errorText is an error's message followed by what it says of each
+// field, sorted, for a page that shows it as one sentence.
+func errorText(err error) string {
+	fields := cra.ErrorFields(err)
+	if len(fields) == 0 {
+		return cra.ErrorMessage(err)
+	}
+	parts := make([]string, 0, len(fields))
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		parts = append(parts, fields[k])
+	}
+	return strings.Join(parts, " ")
 }

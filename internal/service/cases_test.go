@@ -109,6 +109,17 @@ func TestKEVSignalToFiledFinalReport(t *testing.T) {
 		if len(view.Problems["early_warning"]) == 0 {
 			t.Fatal("an incomplete early warning shows no missing field")
 		}
+		// Correcting the awareness time needs a reason, and the draft follows.
+		earlier := c.AwarenessAt.Add(-30 * time.Minute)
+		if _, err := svc.Cases.SetAwareness(ctx, c.ID, earlier, ""); code(err) != cra.EINVALID {
+			t.Fatalf("awareness changed without a reason: %v", err)
+		}
+		if view, err = svc.Cases.SetAwareness(ctx, c.ID, earlier, "the logs show exploitation half an hour earlier"); err != nil {
+			t.Fatal(err)
+		}
+		if got := view.Case.Report(cra.StageEarlyWarning, 0).Fields["v26"]; got != earlier.Format(time.RFC3339) || !view.Case.AwarenessAt.Equal(earlier) {
+			t.Fatalf("awareness %v, draft v26 %q", view.Case.AwarenessAt, got)
+		}
 
 		// Early warning: complete, ready, submitted with its receipt, frozen.
 		if _, err := svc.Cases.SaveStage(ctx, c.ID, cra.StageEarlyWarning, 0, map[string]string{"3": strings.Repeat("x", 4001)}); code(err) != cra.EINVALID || cra.ErrorFields(err)["3"] == "" {
