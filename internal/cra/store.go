@@ -272,6 +272,9 @@ type FindingStore interface {
 	FindingVulnIDs(ctx context.Context) ([]int64, error)
 	// OpenFindingKeys returns the distinct match keys of open findings.
 	OpenFindingKeys(ctx context.Context) ([]string, error)
+	// AdvisoryGeneration changes whenever an advisory is written, by any
+	// process: matchers compare it to know their cache is current.
+	AdvisoryGeneration(ctx context.Context) (string, error)
 	FindFindings(ctx context.Context, f FindingFilter) ([]Finding, int, error)
 	FindFinding(ctx context.Context, id int64) (*Finding, error)
 	// SaveTriage records a decision, keeps it in the history and makes it

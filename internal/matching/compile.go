@@ -271,10 +271,12 @@ func (c *Compiled) compileVersions(versions []string) {
 // digitsDecideEquality reports whether, in a family, two versions the
 // ordering holds equal always have the same digitSignature. That holds
 // for every "=" assertion of osv-scalibr's fixtures in these families;
-// apk-tools ignores what follows a revision ("1-r0-1" = "1-r-2") and
-// PHP's version_compare reads "#" as a number, so those two sort instead.
+// apk-tools ignores what follows a revision ("1-r0-1" = "1-r-2"), PHP's
+// version_compare reads "#" as a number, and rpmvercmp reads "+" as a
+// separator ("1.2.5-1" = "1.2+5-1", which the cut at "+" would split), so
+// those three sort instead.
 func digitsDecideEquality(f family) bool {
-	return f != famAlpine && f != famPackagist && f != famNone
+	return f != famAlpine && f != famPackagist && f != famRPM && f != famNone
 }
 
 // digitSignature is the non-zero digits of a version before any "+"

@@ -73,25 +73,12 @@ func (s *CaseService) DecideReview(ctx context.Context, id int64, d cra.ReviewDe
 		return nil, nil, err
 	}
 	now := s.now()
-	by := decider(cra.ActorFrom(ctx))
-	check := *r
-	if err := check.Decide(d, reason, by, now); err != nil {
-		return nil, nil, err
-	}
-	var view *cra.CaseView
-	if d == cra.ReviewOpenCase {
-		p, err := s.store.FindProductByID(ctx, r.ProductID)
-		if err != nil {
-			return nil, nil, err
-		}
-		view, err = s.openCase(ctx, cra.NewCase{Kind: cra.CaseAEV, ProductID: r.ProductID, ReleaseIDs: []int64{r.ReleaseID},
-			Title: r.VulnKey + " actively exploited in " + p.Name, AwarenessAt: now, MemberStates: p.MemberStates, VulnID: r.VulnKey}, r.ID, r)
-		if err != nil {
-			return nil, nil, err
-		}
-	}
 	actor := cra.ActorFrom(ctx)
-	got, err := s.store.UpdateReview(ctx, id, func(r *cra.Review) (cra.AuditRecord, error) {
+	by := decider(actor)
+	// The decision is recorded first, in its own transaction that re-reads
+	// the review: of two people deciding at once, one wins and the other
+	// is told, before any case exists.
+	decided, err := s.store.UpdateReview(ctx, id, func(r *cra.Review) (cra.AuditRecord, error) {
 		if err := r.Decide(d, reason, by, now); err != nil {
 			return cra.AuditRecord{}, err
 		}
@@ -99,16 +86,32 @@ func (s *CaseService) DecideReview(ctx context.Context, id int64, d cra.ReviewDe
 		if reason != "" {
 			after["reason"] = reason
 		}
-		if view != nil {
-			r.CaseID = view.Case.ID
-			after["case"] = view.Case.ID
-		}
 		return s.record(actor, "review.decide", "review", itoa(r.ID), nil, after), nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	return got, view, nil
+	if d != cra.ReviewOpenCase {
+		return decided, nil, nil
+	}
+	p, err := s.store.FindProductByID(ctx, r.ProductID)
+	if err != nil {
+		return nil, nil, err
+	}
+	view, err := s.openCase(ctx, cra.NewCase{Kind: cra.CaseAEV, ProductID: r.ProductID, ReleaseIDs: []int64{r.ReleaseID},
+		Title: r.VulnKey + " actively exploited in " + p.Name, AwarenessAt: now, MemberStates: p.MemberStates, VulnID: r.VulnKey}, r.ID, r)
+	if err != nil {
+		// The decision stands; a case can still be opened by hand.
+		return decided, nil, err
+	}
+	decided, err = s.store.UpdateReview(ctx, id, func(r *cra.Review) (cra.AuditRecord, error) {
+		r.CaseID = view.Case.ID
+		return s.record(actor, "review.case", "review", itoa(r.ID), nil, map[string]any{"case": view.Case.ID}), nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return decided, view, nil
 }
 
 // Cases lists cases with their deadlines.
@@ -250,6 +253,9 @@ func (s *CaseService) SetAwareness(ctx context.Context, id int64, at time.Time, 
 		return nil, err
 	}
 	return s.update(ctx, id, func(c *cra.Case, now time.Time, by string) (string, map[string]any, []cra.StageRevision, error) {
+		if c.Closed() {
+			return "", nil, nil, cra.Invalid(map[string]string{"awareness_at": "The case is closed; its deadlines no longer move."})
+		}
 		from := c.AwarenessAt
 		if err := c.SetAwareness(at.Truncate(time.Second), reason, by, now); err != nil {
 			return "", nil, nil, err
@@ -273,6 +279,10 @@ func (s *CaseService) SetAwareness(ctx context.Context, id int64, at time.Time, 
 
 // SetFixAvailable records when a corrective or mitigating measure became
 // available, which starts the AEV final report's clock.
+//
+// Whoever drafts the reports (findings:triage) may record it: it is a fact
+// of the product's engineering, like a draft's content, whereas the
+// awareness time is the manufacturer's statement to the CSIRT.
 func (s *CaseService) SetFixAvailable(ctx context.Context, id int64, at time.Time) (*cra.CaseView, error) {
 	if err := cra.Authorize(ctx, cra.PermTriage); err != nil {
 		return nil, err

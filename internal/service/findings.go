@@ -542,20 +542,32 @@ func (m *monitor) idsChanged(ctx context.Context, ids []string) {
 		m.factsChanged(ctx)
 		return
 	}
-	var facts []cra.VulnFacts
-	seen := map[int64]bool{}
+	// Resolve each id exactly (any alias), never by text search.
+	var vulnIDs []int64
 	for _, id := range ids {
-		sums, _, err := m.store.SearchVulnerabilities(ctx, cra.VulnFilter{Query: id, Limit: 1})
-		if err != nil {
+		v, err := m.store.FindVulnerability(ctx, id)
+		switch {
+		case err == nil:
+			if !slices.Contains(vulnIDs, v.ID) {
+				vulnIDs = append(vulnIDs, v.ID)
+			}
+		case cra.ErrorCode(err) == cra.ENOTFOUND:
+		default:
 			m.logger.Error("finding facts not refreshed", "err", err)
 			return
 		}
-		for i := range sums {
-			if !seen[sums[i].ID] && slices.Contains(sums[i].Aliases, cra.NormalizeVulnID(id)) {
-				seen[sums[i].ID] = true
-				facts = append(facts, cra.FactsFromSummary(&sums[i]))
-			}
-		}
+	}
+	if len(vulnIDs) == 0 {
+		return
+	}
+	sums, err := m.store.VulnSummaries(ctx, vulnIDs)
+	if err != nil {
+		m.logger.Error("finding facts not refreshed", "err", err)
+		return
+	}
+	facts := make([]cra.VulnFacts, len(sums))
+	for i := range sums {
+		facts[i] = cra.FactsFromSummary(&sums[i])
 	}
 	m.refresh(ctx, facts)
 }

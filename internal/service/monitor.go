@@ -23,6 +23,7 @@ type monitor struct {
 	cache        map[string]*pkgEntries // index key → compiled affected entries
 	purls        map[string]matching.Package
 	graphs       map[int64]*cachedGraph // dependency graphs of stored SBOMs
+	generation   string                 // the AdvisoryGeneration the cache reflects
 	expMu        sync.Mutex
 	lastExposure time.Time // when recordExposure last counted
 	// exposed is called after findings opened or their facts changed
@@ -96,8 +97,18 @@ func newMonitor(d *deps) *monitor {
 }
 
 // entries returns the compiled entries of keys, loading the keys not
-// cached in one store query. The caller holds m.mu.
+// cached in one store query. The whole cache is dropped first when
+// advisories were written since it was filled (by this process or
+// another: the CLI, a replica). The caller holds m.mu.
 func (m *monitor) entries(ctx context.Context, keys []string) (map[string]*pkgEntries, error) {
+	gen, err := m.store.AdvisoryGeneration(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if gen != m.generation {
+		clear(m.cache)
+		m.generation = gen
+	}
 	out := make(map[string]*pkgEntries, len(keys))
 	var missing []string
 	for _, k := range keys {

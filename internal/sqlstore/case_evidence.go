@@ -3,7 +3,9 @@ package sqlstore
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
+	"errors"
 	"strings"
 
 	"cyra/internal/cra"
@@ -66,8 +68,13 @@ func (db *DB) SaveNotice(ctx context.Context, n *cra.UserNotice, rec cra.AuditRe
 		id, err := tx.insertID(ctx, `INSERT INTO user_notices (case_id, subject, body, updated_by, updated_at, sent_at, sent_by, channel)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (case_id) DO UPDATE SET subject = excluded.subject, body = excluded.body, updated_by = excluded.updated_by,
-				updated_at = excluded.updated_at, sent_at = excluded.sent_at, sent_by = excluded.sent_by, channel = excluded.channel`,
+				updated_at = excluded.updated_at, sent_at = excluded.sent_at, sent_by = excluded.sent_by, channel = excluded.channel
+			WHERE user_notices.sent_at IS NULL`,
 			n.CaseID, n.Subject, n.Body, n.UpdatedBy, dbTime(n.UpdatedAt), dbTimePtr(n.SentAt), n.SentBy, n.Channel)
+		if errors.Is(err, sql.ErrNoRows) {
+			// The notice was recorded as sent meanwhile: it stays as sent.
+			return cra.Errorf(cra.ECONFLICT, "The notice of case %d was sent; it is kept as sent.", n.CaseID)
+		}
 		if cra.ErrorCode(formatError(err)) == cra.EINVALID {
 			return cra.Errorf(cra.ENOTFOUND, "Case %d not found.", n.CaseID)
 		} else if err != nil {

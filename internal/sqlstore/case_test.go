@@ -482,6 +482,14 @@ func TestUserNotices(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(got, n2) {
 			t.Fatalf("find: %+v %v", got, err)
 		}
+		// A draft saved from a stale read cannot undo the sending.
+		stale := &cra.UserNotice{CaseID: c.ID, Subject: "Changed", Body: "Changed.", UpdatedBy: "x@acme.example", UpdatedAt: sent}
+		if err := db.SaveNotice(ctx, stale, rec("case.notice_save", "case", "")); cra.ErrorCode(err) != cra.ECONFLICT {
+			t.Fatalf("draft over a sent notice: %v", err)
+		}
+		if got, _ := db.FindNotice(ctx, c.ID); !reflect.DeepEqual(got, n2) {
+			t.Fatalf("the sent notice changed: %+v", got)
+		}
 		if err := db.SaveNotice(ctx, &cra.UserNotice{CaseID: c.ID + 100}, rec("case.notice_save", "case", "")); cra.ErrorCode(err) != cra.ENOTFOUND {
 			t.Fatalf("unknown case: %v", err)
 		}
