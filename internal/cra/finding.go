@@ -400,6 +400,11 @@ type FindingMatch struct {
 type FindingScope struct {
 	ReleaseIDs []int64
 	MatchKeys  []string
+	// Undecided are findings the match could not evaluate (an advisory
+	// entry cyra cannot compile, a version its ranges cannot read): they
+	// are kept as they are rather than resolved. Only ReleaseID, Package
+	// and VulnID are read.
+	Undecided []FindingMatch
 }
 
 // FindingChanges counts what a findings update did.

@@ -376,6 +376,11 @@ func (m *monitor) rematch(ctx context.Context, f cra.MatchComponentFilter, scope
 	}
 	for _, b := range bad {
 		m.logger.Debug("component not matchable", "purl", comps[b.comp].PURL, "reason", b.reason)
+		if b.vulnID != 0 {
+			// An advisory that cannot decide keeps what was found before.
+			c := comps[b.comp]
+			scope.Undecided = append(scope.Undecided, cra.FindingMatch{ReleaseID: c.ReleaseID, Package: packageOf(c.PURL), VulnID: b.vulnID})
+		}
 	}
 	facts, err := m.facts(ctx, hits)
 	if err != nil {

@@ -273,3 +273,34 @@ func TestFindingPathThroughGraph(t *testing.T) {
 		}
 	})
 }
+
+// TestUndecidableAdvisoryKeepsFinding checks that an advisory re-published
+// with a range cyra cannot evaluate leaves its finding open instead of
+// resolving it silently.
+func TestUndecidableAdvisoryKeepsFinding(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		ctx := e.adminCtx
+		a := npmAdv("GHSA-35jh-r3h4-6jhm", "CVE-2021-23337", "lodash", "0", "4.17.21")
+		e.svc.Vulns.ImportAdvisories(ctx, "test", []cra.Advisory{a})
+		p, _ := e.svc.Products.CreateProduct(ctx, cra.Product{Name: "Gateway"})
+		rel, _ := e.svc.Products.CreateRelease(ctx, p.ID, onMarket("1.0"))
+		e.svc.SBOMs.ImportSBOM(ctx, rel.ID, "bom.json", cdx("lodash@4.17.20"), "")
+		if fs := openFindings(t, ctx, e, cra.FindingFilter{ReleaseID: rel.ID}); len(fs) != 1 {
+			t.Fatalf("findings: %+v", fs)
+		}
+		e.clock.Advance(time.Hour)
+		a.Affected[0].Ranges[0].Type = "SEMVER2" // not a range type cyra knows
+		a.Digest = "changed"
+		if st, err := e.svc.Vulns.ImportAdvisories(ctx, "test", []cra.Advisory{a}); err != nil || st.Changed != 1 {
+			t.Fatalf("import: %+v %v", st, err)
+		}
+		if fs := openFindings(t, ctx, e, cra.FindingFilter{ReleaseID: rel.ID}); len(fs) != 1 {
+			t.Fatalf("an advisory that cannot decide resolved the finding: %+v", fs)
+		}
+		// Re-uploading the SBOM keeps it too.
+		e.svc.SBOMs.ImportSBOM(ctx, rel.ID, "bom2.json", cdx("lodash@4.17.20"), "")
+		if fs := openFindings(t, ctx, e, cra.FindingFilter{ReleaseID: rel.ID}); len(fs) != 1 {
+			t.Fatalf("after a new SBOM: %+v", fs)
+		}
+	})
+}

@@ -186,10 +186,13 @@ type hit struct {
 	unsorted   bool // fixed merges several advisories' lists
 }
 
-// unmatchable is a component that could not be evaluated, and why.
+// unmatchable is a component that could not be evaluated, and why;
+// vulnID names the identity whose advisory could not decide it (0 when
+// the component itself cannot be matched).
 type unmatchable struct {
 	comp   int
 	reason string
+	vulnID int64
 }
 
 // match evaluates components against the cached advisories of their
@@ -213,11 +216,11 @@ func (m *monitor) match(ctx context.Context, comps []cra.MatchComponent) ([]hit,
 		c := &comps[ci]
 		pkg, err := m.parsePURL(c.PURL)
 		if err != nil {
-			bad = append(bad, unmatchable{ci, err.Error()})
+			bad = append(bad, unmatchable{ci, err.Error(), 0})
 			continue
 		}
 		if pkg.Version == "" {
-			bad = append(bad, unmatchable{ci, "the purl has no version"})
+			bad = append(bad, unmatchable{ci, "the purl has no version", 0})
 			continue
 		}
 		first := len(hits) // this component's hits are hits[first:]
@@ -229,7 +232,7 @@ func (m *monitor) match(ctx context.Context, comps []cra.MatchComponent) ([]hit,
 			for _, vd := range pe.verdictsFor(pkg) {
 				e := vd.e
 				if vd.err != "" {
-					bad = append(bad, unmatchable{ci, vd.err + " (" + e.source + ")"})
+					bad = append(bad, unmatchable{ci, vd.err + " (" + e.source + ")", e.vulnID})
 					continue
 				}
 				i := slices.IndexFunc(hits[first:], func(h hit) bool { return h.vulnID == e.vulnID })

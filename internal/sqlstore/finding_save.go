@@ -232,6 +232,9 @@ func (db *DB) SaveFindings(ctx context.Context, scope cra.FindingScope, found []
 		for _, r := range rows {
 			seen[r.key] = true
 		}
+		for _, u := range scope.Undecided {
+			seen[findingKey{u.ReleaseID, u.Package, u.VulnID}] = true
+		}
 		var resolve []int64
 		for k, s := range inScope {
 			if s.open && !seen[k] {
