@@ -373,12 +373,23 @@ func (s *CaseService) SaveStage(ctx context.Context, id int64, stage cra.Stage, 
 	if err != nil {
 		return nil, err
 	}
-	base, err := s.startFields(ctx, c, stage, seq)
+	start, err := s.startFields(ctx, c, stage, seq)
 	if err != nil {
 		return nil, err
 	}
-	maps.Copy(base, fields)
 	return s.update(ctx, id, func(c *cra.Case, now time.Time, by string) (string, map[string]any, []cra.StageRevision, error) {
+		// The fields are merged into the report as it is inside the
+		// transaction, so that two people saving different fields at once
+		// both keep theirs; a stage not started yet starts from the
+		// pre-fill.
+		base := start
+		if r := c.Report(stage, seq); r != nil {
+			base = maps.Clone(r.Fields)
+		}
+		if base == nil {
+			base = map[string]string{}
+		}
+		maps.Copy(base, fields)
 		r, err := c.SaveDraft(stage, seq, base, by, now)
 		if err != nil {
 			return "", nil, nil, err
