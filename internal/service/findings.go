@@ -495,15 +495,8 @@ func (m *monitor) advisoriesChanged(ctx context.Context, recs []cra.Advisory, st
 			keys[matching.IndexKey(a.Ecosystem, a.Name)] = true
 		}
 	}
-	m.mu.Lock()
-	if st.Changed+st.Merged > 0 {
-		m.forget(nil)
-	} else {
-		for k := range keys {
-			delete(m.cache, k)
-		}
-	}
-	m.mu.Unlock()
+	// The import moved the advisory generation, so the next match reloads
+	// what it needs (see monitor.entries).
 	if st.Changed+st.Merged > 0 {
 		open, err := m.store.OpenFindingKeys(ctx)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"cyra/internal/cra"
+	"cyra/internal/service"
 )
 
 // npmAdv builds an OSV advisory of one npm package affected from
@@ -301,6 +302,36 @@ func TestUndecidableAdvisoryKeepsFinding(t *testing.T) {
 		e.svc.SBOMs.ImportSBOM(ctx, rel.ID, "bom2.json", cdx("lodash@4.17.20"), "")
 		if fs := openFindings(t, ctx, e, cra.FindingFilter{ReleaseID: rel.ID}); len(fs) != 1 {
 			t.Fatalf("after a new SBOM: %+v", fs)
+		}
+	})
+}
+
+// TestCacheFollowsOtherProcesses checks that a server's advisory cache
+// notices an import made by another process on the same database (the
+// CLI, a replica): a later upload must not resolve what that import found.
+func TestCacheFollowsOtherProcesses(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		ctx := e.adminCtx
+		p, _ := e.svc.Products.CreateProduct(ctx, cra.Product{Name: "Gateway"})
+		rel, _ := e.svc.Products.CreateRelease(ctx, p.ID, onMarket("1.0"))
+		// The server matches the release: lodash has no advisory yet, and
+		// its cache now says so.
+		e.svc.SBOMs.ImportSBOM(ctx, rel.ID, "bom.json", cdx("lodash@4.17.20"), "")
+		// Another process imports an advisory and finds the release.
+		cli := service.New(e.db, service.Options{Now: e.clock.Now})
+		if _, err := cli.Vulns.ImportAdvisories(ctx, "cli", []cra.Advisory{npmAdv("GHSA-35jh-r3h4-6jhm", "CVE-2021-23337", "lodash", "0", "4.17.21")}); err != nil {
+			t.Fatal(err)
+		}
+		if fs := openFindings(t, ctx, e, cra.FindingFilter{ReleaseID: rel.ID}); len(fs) != 1 {
+			t.Fatalf("the importing process found nothing: %+v", fs)
+		}
+		// The server re-matches the release after a new upload.
+		e.svc.SBOMs.ImportSBOM(ctx, rel.ID, "bom2.json", cdx("lodash@4.17.20"), "")
+		if fs := openFindings(t, ctx, e, cra.FindingFilter{ReleaseID: rel.ID}); len(fs) != 1 {
+			t.Fatalf("the server's stale cache resolved the finding: %+v", fs)
+		}
+		if res, err := e.svc.Findings.Scan(ctx, "ci.json", cdx("lodash@4.17.20"), ""); err != nil || len(res.Findings) != 1 {
+			t.Fatalf("the server's scan missed it: %+v %v", res, err)
 		}
 	})
 }

@@ -162,17 +162,6 @@ func (m *monitor) entries(ctx context.Context, keys []string) (map[string]*pkgEn
 	return out, nil
 }
 
-// forget drops cached keys (all when keys is nil).
-func (m *monitor) forget(keys []string) {
-	if keys == nil {
-		clear(m.cache)
-		return
-	}
-	for _, k := range keys {
-		delete(m.cache, k)
-	}
-}
-
 // hit is a vulnerability identity found in one component.
 type hit struct {
 	comp       int // index into the matched components

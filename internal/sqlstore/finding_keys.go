@@ -1,21 +1,21 @@
 package sqlstore
 
-import "context"
+import (
+	"context"
+	"strconv"
+)
 
 // OpenFindingKeys returns the distinct match keys of open findings.
 func (db *DB) OpenFindingKeys(ctx context.Context) ([]string, error) {
 	return db.queryStrings(ctx, `SELECT DISTINCT match_key FROM findings WHERE resolved_at IS NULL ORDER BY match_key`)
 }
 
-// AdvisoryGeneration returns when an advisory was last written (an
-// indexed MAX), "" when none is stored.
+// AdvisoryGeneration returns the advisory generation: a counter every
+// import that writes advisories increments in its transaction.
 func (db *DB) AdvisoryGeneration(ctx context.Context) (string, error) {
-	var t scanTime
+	var n int64
 	err := db.view(ctx, func(tx *Tx) error {
-		return tx.queryRow(ctx, `SELECT MAX(updated_at) FROM advisories`).Scan(&t)
+		return tx.queryRow(ctx, `SELECT n FROM advisory_generation`).Scan(&n)
 	})
-	if err != nil || !t.Valid {
-		return "", err
-	}
-	return dbTime(t.T), nil
+	return strconv.FormatInt(n, 10), err
 }

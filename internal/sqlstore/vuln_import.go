@@ -39,7 +39,15 @@ func (db *DB) ImportAdvisories(ctx context.Context, recs []cra.Advisory, audit c
 			return err
 		}
 		stats = im.stats
-		if !stats.Wrote() || audit == nil {
+		if !stats.Wrote() {
+			return nil
+		}
+		// Matchers in every process compare the generation to know their
+		// cache of compiled advisories is current.
+		if _, err := tx.exec(ctx, `UPDATE advisory_generation SET n = n + 1`); err != nil {
+			return err
+		}
+		if audit == nil {
 			return nil
 		}
 		return db.appendAudit(ctx, tx, audit(stats))

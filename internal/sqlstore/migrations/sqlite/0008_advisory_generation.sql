@@ -1,4 +1,8 @@
--- 0008: the newest advisory change, read before every match so that a
--- process whose cache predates an import by another process (the CLI, a
--- replica) notices it.
-CREATE INDEX advisories_updated ON advisories (updated_at);
+-- 0008: a counter every import that writes advisories increments in its
+-- transaction. Matchers read it before each match, so that a process
+-- whose cache of compiled advisories predates an import by another
+-- process (the CLI, a replica) notices it.
+CREATE TABLE advisory_generation (
+    n INTEGER NOT NULL
+);
+INSERT INTO advisory_generation (n) VALUES (0);
