@@ -258,7 +258,7 @@ type FindingStore interface {
 	// under one of keys (withdrawn ones included, flagged).
 	AffectedEntries(ctx context.Context, keys []string) ([]AffectedEntry, error)
 	// VulnSummaries returns the summaries of the given identities (those
-	// that no longer exist are left out).
+	// that no longer exist are left out), without Packages.
 	VulnSummaries(ctx context.Context, ids []int64) ([]VulnSummary, error)
 	// SaveFindings merges a match into the stored findings in one
 	// transaction: every found one is opened, reopened or updated (with

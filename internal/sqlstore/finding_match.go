@@ -176,7 +176,7 @@ func (db *DB) VulnSummaries(ctx context.Context, ids []int64) ([]cra.VulnSummary
 			}
 		}
 		for chunk := range slices.Chunk(keep, inBatch) {
-			s, err := loadSummaries(ctx, tx, chunk)
+			s, err := loadSummaries(ctx, tx, chunk, false) // findings carry no package list
 			if err != nil {
 				return err
 			}

@@ -114,7 +114,7 @@ func (db *DB) SearchVulnerabilities(ctx context.Context, f cra.VulnFilter) ([]cr
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		out, err = loadSummaries(ctx, tx, ids)
+		out, err = loadSummaries(ctx, tx, ids, true)
 		return err
 	})
 	if err != nil {
@@ -175,8 +175,9 @@ const maxSummaryPackages = 5
 // with one query per table. The advisories are read without Raw, with
 // details only where the summary is missing, and handed to the
 // cra.Vulnerability methods, so a summary says what the vulnerability's
-// own page says.
-func loadSummaries(ctx context.Context, tx *Tx, ids []int64) ([]cra.VulnSummary, error) {
+// own page says. packages adds the first affected packages (search
+// results show them; findings do not need them).
+func loadSummaries(ctx context.Context, tx *Tx, ids []int64, packages bool) ([]cra.VulnSummary, error) {
 	in, args := placeholders(len(ids)), anys(ids)
 	out := make([]cra.VulnSummary, len(ids))
 	vulns := make([]cra.Vulnerability, len(ids))
@@ -228,6 +229,9 @@ func loadSummaries(ctx context.Context, tx *Tx, ids []int64) ([]cra.VulnSummary,
 			}, &a.Source, &a.ID, &a.Summary, &a.Details, &published, &modified, &withdrawn, &exploited, &severity)
 		},
 		func() error {
+			if !packages {
+				return nil
+			}
 			return each(`SELECT DISTINCT vuln_id, ecosystem, name FROM advisory_affected WHERE vuln_id IN (`+in+`)
 				ORDER BY vuln_id, ecosystem, name`, func(i int) error {
 				if len(out[i].Packages) < maxSummaryPackages {
