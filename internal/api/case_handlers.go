@@ -234,6 +234,19 @@ func handleSetFix(cases cra.CaseService, now func() time.Time) handler {
 	})
 }
 
+func handleSetRequestedDue(cases cra.CaseService, now func() time.Time) handler {
+	return caseHandler(now, func(w http.ResponseWriter, r *http.Request, id int64) (*cra.CaseView, error) {
+		var in struct {
+			Seq            int       `json:"seq"`
+			RequestedDueAt time.Time `json:"requested_due_at"`
+		}
+		if err := decodeAs(w, r, cra.PermTriage, &in); err != nil {
+			return nil, err
+		}
+		return cases.SetRequestedDue(r.Context(), id, in.Seq, in.RequestedDueAt)
+	})
+}
+
 func handleCloseCase(cases cra.CaseService, now func() time.Time) handler {
 	return caseHandler(now, func(w http.ResponseWriter, r *http.Request, id int64) (*cra.CaseView, error) {
 		var in struct {

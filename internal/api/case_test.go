@@ -145,6 +145,38 @@ func readyCase(f *fixture, t *testing.T) int64 {
 	return v.Case.ID
 }
 
+// intermediateCase opens a case whose early warning and notification are
+// submitted and whose first intermediate report is drafted.
+func intermediateCase(f *fixture, t *testing.T) int64 {
+	t.Helper()
+	id := openTestCase(f, t, fmt.Sprintf("Case %d", f.seq.Add(1))).Case.ID
+	at := time.Now().Add(-90 * time.Minute)
+	steps := []func() error{
+		func() error {
+			_, err := f.svc.Cases.SubmitStage(f.admin, id, cra.StageEarlyWarning, 0, cra.SubmissionInput{SubmittedAt: at, SRPID: "SRP-1"})
+			return err
+		},
+		func() error {
+			_, err := f.svc.Cases.SaveStage(f.admin, id, cra.StageNotification, 0, map[string]string{"v21": "Command injection through template()."})
+			return err
+		},
+		func() error {
+			_, err := f.svc.Cases.SubmitStage(f.admin, id, cra.StageNotification, 0, cra.SubmissionInput{SubmittedAt: at.Add(time.Minute), SRPID: "SRP-1"})
+			return err
+		},
+		func() error {
+			_, err := f.svc.Cases.SaveStage(f.admin, id, cra.StageIntermediate, 1, map[string]string{"16": "Workaround published."})
+			return err
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return id
+}
+
 // noticeCase opens a case with a drafted notice.
 func noticeCase(f *fixture, t *testing.T) int64 {
 	t.Helper()
@@ -237,7 +269,10 @@ var caseMatrix = map[string]routeCase{
 	}, "/awareness", func() string {
 		return fmt.Sprintf(`{"awareness_at":%q,"reason":"The CSIRT told us earlier."}`, rfc3339(time.Now().Add(-3*time.Hour)))
 	})},
-	"POST /api/v1/cases/{id}/fix":                  {writers, casePath("/fix", fmt.Sprintf(`{"fix_available_at":%q}`, rfc3339(time.Now().Add(-time.Hour))))},
+	"POST /api/v1/cases/{id}/fix": {writers, casePath("/fix", fmt.Sprintf(`{"fix_available_at":%q}`, rfc3339(time.Now().Add(-time.Hour))))},
+	"POST /api/v1/cases/{id}/intermediate-due": {writers, freshCasePath(intermediateCase, "/intermediate-due", func() string {
+		return fmt.Sprintf(`{"seq":1,"requested_due_at":%q}`, rfc3339(time.Now().Add(48*time.Hour)))
+	})},
 	"GET /api/v1/cases/{id}/stages/{stage}/draft":  {everyone, casePath("/stages/notification/draft", "")},
 	"PUT /api/v1/cases/{id}/stages/{stage}":        {writers, casePath("/stages/early_warning", `{"fields":{"3":"Lodash command injection exploited in Gateway."}}`)},
 	"POST /api/v1/cases/{id}/stages/{stage}/ready": {writers, casePath("/stages/early_warning/ready", "")},

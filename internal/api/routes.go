@@ -128,6 +128,7 @@ func Routes(d Deps) []Route {
 		{Method: "GET", Path: Prefix + "/cases/{id}", Summary: "One case with its deadlines, stages, routing and revisions", Handler: serve(d.Logger, handleGetCase(s.Cases, d.Now))},
 		{Method: "POST", Path: Prefix + "/cases/{id}/awareness", Summary: "Correct when the manufacturer became aware", Handler: serve(d.Logger, handleSetAwareness(s.Cases, d.Now))},
 		{Method: "POST", Path: Prefix + "/cases/{id}/fix", Summary: "Record when a fix or mitigation became available", Handler: serve(d.Logger, handleSetFix(s.Cases, d.Now))},
+		{Method: "POST", Path: Prefix + "/cases/{id}/intermediate-due", Summary: "Record when the CSIRT asked for an intermediate report", Handler: serve(d.Logger, handleSetRequestedDue(s.Cases, d.Now))},
 		{Method: "GET", Path: Prefix + "/cases/{id}/stages/{stage}/draft", Summary: "The SRP fields a stage holds or starts from", Handler: serve(d.Logger, handleStageDraft(s.Cases))},
 		{Method: "PUT", Path: Prefix + "/cases/{id}/stages/{stage}", Summary: "Save a stage's draft SRP fields", Handler: serve(d.Logger, handleSaveStage(s.Cases, d.Now))},
 		{Method: "POST", Path: Prefix + "/cases/{id}/stages/{stage}/ready", Summary: "Mark a stage's draft complete", Handler: serve(d.Logger, handleMarkReady(s.Cases, d.Now))},

@@ -193,6 +193,9 @@ type CaseService interface {
 	// StartStage returns the draft fields a stage would start from.
 	StartStage(ctx context.Context, id int64, stage Stage, seq int) (map[string]string, error)
 	MarkReady(ctx context.Context, id int64, stage Stage, seq int) (*CaseView, error)
+	// SetRequestedDue records the date a CSIRT asked for an intermediate
+	// report by (Art. 14(6)); the zero time clears it.
+	SetRequestedDue(ctx context.Context, id int64, seq int, due time.Time) (*CaseView, error)
 	SubmitStage(ctx context.Context, id int64, stage Stage, seq int, in SubmissionInput) (*CaseView, error)
 	CloseCase(ctx context.Context, id int64, reason string) (*CaseView, error)
 	Receipt(ctx context.Context, sha string) (*Receipt, []byte, error)

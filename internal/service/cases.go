@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -408,6 +409,36 @@ func (s *CaseService) MarkReady(ctx context.Context, id int64, stage cra.Stage, 
 			return "", nil, nil, err
 		}
 		return "case.stage_ready", map[string]any{"stage": string(stage), "seq": seq}, nil, nil
+	})
+}
+
+// SetRequestedDue records when the CSIRT asked for an intermediate report.
+func (s *CaseService) SetRequestedDue(ctx context.Context, id int64, seq int, due time.Time) (*cra.CaseView, error) {
+	if err := cra.Authorize(ctx, cra.PermTriage); err != nil {
+		return nil, err
+	}
+	return s.update(ctx, id, func(c *cra.Case, now time.Time, by string) (string, map[string]any, []cra.StageRevision, error) {
+		r := c.Report(cra.StageIntermediate, seq)
+		switch {
+		case r == nil:
+			return "", nil, nil, cra.Invalid(map[string]string{"requested_due_at": "Save intermediate report " + strconv.Itoa(seq) + " before giving its due date."})
+		case r.Submitted():
+			return "", nil, nil, cra.Invalid(map[string]string{"requested_due_at": "The report was submitted; its due date no longer matters."})
+		}
+		after := map[string]any{"seq": seq}
+		if due.IsZero() {
+			r.RequestedDueAt = nil
+			after["requested_due_at"] = nil
+		} else {
+			due = due.UTC().Truncate(time.Second)
+			if due.Before(c.AwarenessAt) {
+				return "", nil, nil, cra.Invalid(map[string]string{"requested_due_at": "A CSIRT cannot ask for a report before the manufacturer became aware."})
+			}
+			r.RequestedDueAt = &due
+			after["requested_due_at"] = due.Format(time.RFC3339)
+		}
+		c.UpdatedAt = now
+		return "case.intermediate_due", after, nil, nil
 	})
 }
 

@@ -236,3 +236,45 @@ func TestReviewFollowsIdentityMerge(t *testing.T) {
 		}
 	})
 }
+
+// TestIntermediateReportDue checks the date a CSIRT asks an intermediate
+// report by: it needs a saved report, is not before awareness, and makes
+// the report overdue once passed.
+func TestIntermediateReportDue(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		ctx := e.adminCtx
+		p, _ := e.svc.Products.CreateProduct(ctx, cra.Product{Name: "Gateway", MemberStates: []string{"DE"}})
+		aware := e.clock.Now().Add(-3 * time.Hour)
+		v, err := e.svc.Cases.OpenCase(ctx, cra.NewCase{Kind: cra.CaseSI, ProductID: p.ID, Title: "Build server breach", AwarenessAt: aware})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := v.Case.ID
+		must := func(_ *cra.CaseView, err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatalf("%v %v", err, cra.ErrorFields(err))
+			}
+		}
+		must(e.svc.Cases.SaveStage(ctx, id, cra.StageEarlyWarning, 0, map[string]string{"3": "Our build server was breached.", "7": "1.0", "i31": "Yes"}))
+		must(e.svc.Cases.SubmitStage(ctx, id, cra.StageEarlyWarning, 0, cra.SubmissionInput{SubmittedAt: aware.Add(time.Hour), SRPID: "SRP-9"}))
+		if _, err := e.svc.Cases.SetRequestedDue(ctx, id, 1, e.clock.Now().Add(time.Hour)); code(err) != cra.EINVALID || cra.ErrorFields(err)["requested_due_at"] == "" {
+			t.Fatalf("due date of a report not saved: %v", err)
+		}
+		must(e.svc.Cases.SaveStage(ctx, id, cra.StageNotification, 0, map[string]string{"i32": "Credentials stolen.", "i38": aware.Format(time.RFC3339), "i39": "Contained."}))
+		must(e.svc.Cases.SubmitStage(ctx, id, cra.StageNotification, 0, cra.SubmissionInput{SubmittedAt: aware.Add(2 * time.Hour), SRPID: "SRP-9"}))
+		must(e.svc.Cases.SaveStage(ctx, id, cra.StageIntermediate, 1, map[string]string{"i33": "Rotating keys."}))
+		if _, err := e.svc.Cases.SetRequestedDue(ctx, id, 1, aware.Add(-time.Hour)); code(err) != cra.EINVALID {
+			t.Fatalf("due before awareness: %v", err)
+		}
+		due := e.clock.Now().Add(time.Hour)
+		v, err = e.svc.Cases.SetRequestedDue(ctx, id, 1, due)
+		if err != nil || v.States["intermediate-1"] != cra.StageDraft || !v.Case.Report(cra.StageIntermediate, 1).RequestedDueAt.Equal(due) {
+			t.Fatalf("due set: %+v %v", v, err)
+		}
+		e.clock.Advance(2 * time.Hour)
+		if v, _ = e.svc.Cases.Case(ctx, id); v.States["intermediate-1"] != cra.StageOverdue {
+			t.Fatalf("past the CSIRT's date: %s", v.States["intermediate-1"])
+		}
+	})
+}

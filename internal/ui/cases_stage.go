@@ -346,6 +346,16 @@ func (u *UI) caseStageSave(w http.ResponseWriter, r *http.Request) error {
 	if _, err := u.Services.Cases.SaveStage(r.Context(), id, st, seq, values); err != nil {
 		return u.casePage(w, r, id, st, seq, values, nil, err)
 	}
+	if st == cra.StageIntermediate {
+		// The date the CSIRT asked for the report by (empty clears it).
+		due, err := formTime(r, "requested_due_at")
+		if err == nil {
+			_, err = u.Services.Cases.SetRequestedDue(r.Context(), id, seq, due)
+		}
+		if err != nil {
+			return u.casePage(w, r, id, st, seq, values, nil, err)
+		}
+	}
 	done := "stage-saved"
 	// "Save and mark ready" saves, then checks the draft is complete; a
 	// refusal shows what is missing with the draft saved.
