@@ -51,20 +51,21 @@ var rules = map[string]rule{
 	"notify":   {internal: []string{"cra"}, forbidden: []string{"database/sql/...", "os/exec"}, thirdParty: []string{}}, // reminders over net/smtp and net/http
 	// The feed clients talk HTTP and read files; they know nothing of the
 	// database, the services or the web packages.
-	"feeds":       {internal: []string{"cra", "feeds/osv", "feeds/kev", "feeds/euvd", "feeds/nvd", "feeds/epss", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
-	"feeds/fetch": {internal: nil, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
-	"feeds/osv":   {internal: []string{"cra", "cvss", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
-	"feeds/kev":   {internal: []string{"cra", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
-	"feeds/euvd":  {internal: []string{"cra", "cvss", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
-	"feeds/nvd":   {internal: []string{"cra", "cvss", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
-	"feeds/epss":  {internal: []string{"cra", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
-	"webdriver":   {internal: nil, thirdParty: []string{}},
-	"testutil":    {internal: []string{"sqlstore", "webdriver"}, thirdParty: []string{}},
-	"archtest":    {internal: nil, thirdParty: []string{}},
+	"feeds":          {internal: []string{"cra", "feeds/osv", "feeds/kev", "feeds/euvd", "feeds/nvd", "feeds/epss", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"feeds/fetch":    {internal: nil, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"feeds/osv":      {internal: []string{"cra", "cvss", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"feeds/kev":      {internal: []string{"cra", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"feeds/euvd":     {internal: []string{"cra", "cvss", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"feeds/nvd":      {internal: []string{"cra", "cvss", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"feeds/epss":     {internal: []string{"cra", "feeds/fetch"}, forbidden: []string{"database/sql/..."}, thirdParty: []string{}},
+	"webdriver":      {internal: nil, thirdParty: []string{}},
+	"feeds/feedtest": {internal: []string{"cra"}, forbidden: noIO, thirdParty: []string{}},
+	"testutil":       {internal: []string{"sqlstore", "webdriver"}, thirdParty: []string{}},
+	"archtest":       {internal: nil, thirdParty: []string{}},
 }
 
 // testOnly packages may be imported by tests only.
-var testOnly = []string{"testutil", "webdriver"}
+var testOnly = []string{"testutil", "webdriver", "feeds/feedtest"}
 
 type pkg struct {
 	ImportPath string

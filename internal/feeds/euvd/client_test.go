@@ -2,6 +2,7 @@ package euvd
 
 import (
 	"context"
+	"cyra/internal/feeds/feedtest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -28,7 +29,7 @@ func TestGarbageWritesNothing(t *testing.T) {
 			}))
 			defer srv.Close()
 			f := &Feed{BaseURL: srv.URL, Client: &fetch.Client{}, Now: func() time.Time { return today }}
-			w := newWriter("CVE-2021-44228")
+			w := feedtest.NewWriter("CVE-2021-44228")
 			_, err := f.Sync(t.Context(), "", w)
 			if err == nil || !strings.Contains(err.Error(), srv.URL+"/search?exploited=true") {
 				t.Fatalf("err = %v; want one naming the URL", err)
@@ -36,8 +37,8 @@ func TestGarbageWritesNothing(t *testing.T) {
 			if name == "syntax" && !strings.Contains(err.Error(), "line 3, column 10") {
 				t.Errorf("err = %v; want the position line 3, column 10", err)
 			}
-			if w.calls != 0 {
-				t.Errorf("wrote %d times from a garbage response", w.calls)
+			if w.Calls != 0 {
+				t.Errorf("wrote %d times from a garbage response", w.Calls)
 			}
 		})
 	}
@@ -69,7 +70,7 @@ func TestRateLimitAndTruncation(t *testing.T) {
 	f := &Feed{BaseURL: srv.URL, Now: func() time.Time { return today }, Client: &fetch.Client{
 		Sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil },
 	}}
-	if _, err := f.Sync(t.Context(), "", newWriter()); err != nil {
+	if _, err := f.Sync(t.Context(), "", feedtest.NewWriter()); err != nil {
 		t.Fatal(err)
 	}
 	if len(waits) != 2 || waits[0] != 7*time.Second {

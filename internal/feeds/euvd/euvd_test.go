@@ -15,65 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"cyra/internal/cra"
+	"cyra/internal/feeds/feedtest"
 	"cyra/internal/feeds/fetch"
 )
-
-// memWriter is an in-memory cra.FeedWriter that counts like the store:
-// a record with a known digest is unchanged.
-type memWriter struct {
-	mu      sync.Mutex
-	known   []string
-	advs    map[string]cra.Advisory
-	stats   cra.ImportStats
-	calls   int
-	skipped []string
-}
-
-func newWriter(known ...string) *memWriter {
-	return &memWriter{known: known, advs: map[string]cra.Advisory{}}
-}
-
-func (m *memWriter) Advisories(_ context.Context, recs []cra.Advisory) (cra.ImportStats, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.calls++
-	var st cra.ImportStats
-	for _, r := range recs {
-		old, ok := m.advs[r.ID]
-		switch {
-		case !ok:
-			st.Added++
-		case old.Digest != r.Digest:
-			st.Changed++
-		default:
-			st.Unchanged++
-		}
-		m.advs[r.ID] = r
-	}
-	m.stats.Add(st)
-	return st, nil
-}
-
-func (m *memWriter) KEV(context.Context, cra.KEVCatalog) (cra.ImportStats, error) {
-	return cra.ImportStats{}, nil
-}
-
-func (m *memWriter) EPSS(context.Context, []cra.EPSSScore) (cra.ImportStats, error) {
-	return cra.ImportStats{}, nil
-}
-
-func (m *memWriter) KnownCVEs(context.Context) ([]string, error) { return m.known, nil }
-
-func (m *memWriter) Ecosystems(context.Context) ([]string, error) { return nil, nil }
-
-func (m *memWriter) Skip(reason string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.skipped = append(m.skipped, reason)
-}
-
-func (m *memWriter) Progress(string, int, int) {}
 
 // server serves fixtures by query and records every request's query.
 type server struct {
@@ -159,7 +103,7 @@ func TestFirstRun(t *testing.T) {
 	t.Parallel()
 	s := &server{t: t, route: fixtures}
 	f, _ := newFeed(t, s, today)
-	w := newWriter(held...)
+	w := feedtest.NewWriter(held...)
 	cur, err := f.Sync(t.Context(), "", w)
 	if err != nil {
 		t.Fatal(err)
@@ -175,13 +119,13 @@ func TestFirstRun(t *testing.T) {
 	if got := s.requests(); !slices.Equal(got, want) {
 		t.Errorf("requests:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	ids := slices.Sorted(maps.Keys(w.advs))
+	ids := slices.Sorted(maps.Keys(w.Advs))
 	wantIDs := []string{"EUVD-2021-30163", "EUVD-2022-26770", "EUVD-2023-48561", "EUVD-2024-31700", "EUVD-2025-6655", "EUVD-2025-9982"}
 	if !slices.Equal(ids, wantIDs) {
 		t.Errorf("written %v; want %v", ids, wantIDs)
 	}
-	if len(w.skipped) != 2 || !strings.Contains(w.skipped[0], "record has no id") || !strings.Contains(w.skipped[0], "exploited=true&page=1") {
-		t.Errorf("skipped = %q; want the id-less record and the numeric id", w.skipped)
+	if len(w.Skipped) != 2 || !strings.Contains(w.Skipped[0], "record has no id") || !strings.Contains(w.Skipped[0], "exploited=true&page=1") {
+		t.Errorf("skipped = %q; want the id-less record and the numeric id", w.Skipped)
 	}
 	var c cursor
 	if err := json.Unmarshal([]byte(cur), &c); err != nil {
@@ -191,11 +135,11 @@ func TestFirstRun(t *testing.T) {
 		t.Errorf("cursor = %s", cur)
 	}
 
-	log4j := w.advs["EUVD-2021-30163"]
+	log4j := w.Advs["EUVD-2021-30163"]
 	if log4j.ExploitedSince == nil || !log4j.ExploitedSince.Equal(time.Date(2021, 12, 10, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("exploitedSince = %v", log4j.ExploitedSince)
 	}
-	if tomcat := w.advs["EUVD-2025-6655"]; tomcat.ExploitedSince == nil || tomcat.Severity[0].Type != "CVSS_V4" ||
+	if tomcat := w.Advs["EUVD-2025-6655"]; tomcat.ExploitedSince == nil || tomcat.Severity[0].Type != "CVSS_V4" ||
 		!slices.Equal(tomcat.Aliases, []string{"CVE-2025-24813", "GHSA-83qj-6fr2-vhqg"}) || len(tomcat.References) != 2 {
 		t.Errorf("tomcat = %+v", tomcat)
 	}
@@ -205,7 +149,7 @@ func TestIncremental(t *testing.T) {
 	t.Parallel()
 	s := &server{t: t, route: fixtures}
 	f, _ := newFeed(t, s, today)
-	w := newWriter(held...)
+	w := feedtest.NewWriter(held...)
 	prev := `{"date":"2026-09-01","checked":["CVE-2021-44228","CVE-2022-21546","CVE-2023-44487","CVE-2024-3094","CVE-1999-0001"]}`
 	cur, err := f.Sync(t.Context(), prev, w)
 	if err != nil {
@@ -220,13 +164,13 @@ func TestIncremental(t *testing.T) {
 			t.Errorf("lookup %s; every held CVE was checked", r)
 		}
 	}
-	if _, ok := w.advs["EUVD-2026-70001"]; ok {
+	if _, ok := w.Advs["EUVD-2026-70001"]; ok {
 		t.Error("kept a record that aliases no held CVE and is not exploited")
 	}
-	if a := w.advs["EUVD-2023-48561"]; a.Published != nil || a.Summary != "" || len(a.Severity) != 0 || a.EPSS != nil {
+	if a := w.Advs["EUVD-2023-48561"]; a.Published != nil || a.Summary != "" || len(a.Severity) != 0 || a.EPSS != nil {
 		t.Errorf("sparse record = %+v", a)
 	}
-	if got := w.advs["EUVD-2021-30163"].Summary; !strings.HasPrefix(got, "Apache Log4j2 2.0-beta9") {
+	if got := w.Advs["EUVD-2021-30163"].Summary; !strings.HasPrefix(got, "Apache Log4j2 2.0-beta9") {
 		t.Errorf("log4j summary %q; want the exploited sweep's copy (first in the run)", got)
 	}
 	if !strings.Contains(cur, `"date":"2026-09-03"`) || strings.Contains(cur, "CVE-1999-0001") {
@@ -234,11 +178,11 @@ func TestIncremental(t *testing.T) {
 	}
 
 	// Nothing new: a further run writes nothing that changes stored data.
-	before := w.stats
+	before := w.Stats
 	if _, err := f.Sync(t.Context(), cur, w); err != nil {
 		t.Fatal(err)
 	}
-	if d := w.stats.Added + w.stats.Changed - before.Added - before.Changed; d != 0 {
+	if d := w.Stats.Added + w.Stats.Changed - before.Added - before.Changed; d != 0 {
 		t.Errorf("a run with nothing new added or changed %d records", d)
 	}
 }
@@ -263,12 +207,12 @@ func TestDefaultPageSize(t *testing.T) {
 	}))
 	defer srv.Close()
 	f := &Feed{BaseURL: srv.URL, Client: &fetch.Client{}, Now: func() time.Time { return today }}
-	w := newWriter()
+	w := feedtest.NewWriter()
 	if _, err := f.Sync(t.Context(), "", w); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(sizes, []string{"100", "100", "100"}) || len(w.advs) != 250 {
-		t.Errorf("sizes %v, %d records; want three pages of 100 and 250 records", sizes, len(w.advs))
+	if !slices.Equal(sizes, []string{"100", "100", "100"}) || len(w.Advs) != 250 {
+		t.Errorf("sizes %v, %d records; want three pages of 100 and 250 records", sizes, len(w.Advs))
 	}
 }
 
@@ -282,7 +226,7 @@ func TestFallbackToVulnerabilities(t *testing.T) {
 		return http.StatusNotFound, ""
 	}}
 	f, _ := newFeed(t, s, today)
-	w := newWriter("CVE-2021-44228")
+	w := feedtest.NewWriter("CVE-2021-44228")
 	if _, err := f.Sync(t.Context(), "", w); err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +235,7 @@ func TestFallbackToVulnerabilities(t *testing.T) {
 		slices.ContainsFunc(reqs[2:], func(r string) bool { return strings.HasPrefix(r, "/api/search") }) {
 		t.Errorf("requests %q; want one 404 from /search, then /vulnerabilities only", reqs)
 	}
-	if len(w.advs) != 3 {
-		t.Errorf("wrote %d records; want the 3 exploited ones", len(w.advs))
+	if len(w.Advs) != 3 {
+		t.Errorf("wrote %d records; want the 3 exploited ones", len(w.Advs))
 	}
 }

@@ -1,6 +1,7 @@
 package nvd
 
 import (
+	"cyra/internal/feeds/feedtest"
 	"net/http"
 	"os"
 	"strings"
@@ -39,7 +40,7 @@ func TestLimiterWaits(t *testing.T) {
 		})
 		f := newFeed(t, srv, c)
 		f.APIKey = key
-		if _, err := f.Sync(t.Context(), "", newWriter(held...)); err != nil {
+		if _, err := f.Sync(t.Context(), "", feedtest.NewWriter(held...)); err != nil {
 			t.Fatal(err)
 		}
 		if len(c.waits) != want || len(gotKey) != 11 || gotKey[0] != key {
@@ -67,18 +68,18 @@ func TestForbiddenIsRetried(t *testing.T) {
 	})
 	c := &clock{now: start}
 	f := newFeed(t, srv, c)
-	w := newWriter("CVE-2021-44228")
+	w := feedtest.NewWriter("CVE-2021-44228")
 	if _, err := f.Sync(t.Context(), "", w); err != nil {
 		t.Fatal(err)
 	}
-	if len(w.advs) != 1 || len(c.waits) != 2 || c.waits[0] != 30*time.Second {
-		t.Errorf("records %d, waits %v; want the record after two 30 s waits", len(w.advs), c.waits)
+	if len(w.Advs) != 1 || len(c.waits) != 2 || c.waits[0] != 30*time.Second {
+		t.Errorf("records %d, waits %v; want the record after two 30 s waits", len(w.Advs), c.waits)
 	}
 
 	mu.Lock()
 	n, limit = 0, 100
 	mu.Unlock()
-	_, err := newFeed(t, srv, &clock{now: start}).Sync(t.Context(), "", newWriter("CVE-2021-44228"))
+	_, err := newFeed(t, srv, &clock{now: start}).Sync(t.Context(), "", feedtest.NewWriter("CVE-2021-44228"))
 	if err == nil || !strings.Contains(err.Error(), "HTTP 403") || !strings.Contains(err.Error(), "rate limit") {
 		t.Errorf("err = %v; want a 403 naming the rate limit", err)
 	}
@@ -96,12 +97,12 @@ func TestBadResponses(t *testing.T) {
 			t.Parallel()
 			srv := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(tc.body)) })
 			f := newFeed(t, srv, &clock{now: start})
-			w := newWriter("CVE-2021-44228")
+			w := feedtest.NewWriter("CVE-2021-44228")
 			_, err := f.Sync(t.Context(), "", w)
 			if err == nil || !strings.Contains(err.Error(), "cveId=CVE-2021-44228") || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v; want the URL and %q", err, tc.want)
 			}
-			if w.calls != 0 {
+			if w.Calls != 0 {
 				t.Error("wrote from a bad response")
 			}
 		})
@@ -131,11 +132,11 @@ func TestRetryAfterAndTruncatedBody(t *testing.T) {
 	})
 	c := &clock{now: start}
 	f := newFeed(t, srv, c)
-	w := newWriter("CVE-2021-44228")
+	w := feedtest.NewWriter("CVE-2021-44228")
 	if _, err := f.Sync(t.Context(), "", w); err != nil {
 		t.Fatal(err)
 	}
-	if len(w.advs) != 1 || len(c.waits) != 2 || c.waits[0] != 12*time.Second {
-		t.Errorf("records %d, waits %v; want Retry-After 12 s, a backoff, then the record", len(w.advs), c.waits)
+	if len(w.Advs) != 1 || len(c.waits) != 2 || c.waits[0] != 12*time.Second {
+		t.Errorf("records %d, waits %v; want Retry-After 12 s, a backoff, then the record", len(w.Advs), c.waits)
 	}
 }

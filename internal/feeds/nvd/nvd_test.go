@@ -13,65 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"cyra/internal/cra"
+	"cyra/internal/feeds/feedtest"
 	"cyra/internal/feeds/fetch"
 )
-
-// memWriter is an in-memory cra.FeedWriter that counts like the store:
-// a record with a known digest is unchanged.
-type memWriter struct {
-	mu      sync.Mutex
-	known   []string
-	advs    map[string]cra.Advisory
-	stats   cra.ImportStats
-	calls   int
-	skipped []string
-}
-
-func newWriter(known ...string) *memWriter {
-	return &memWriter{known: known, advs: map[string]cra.Advisory{}}
-}
-
-func (m *memWriter) Advisories(_ context.Context, recs []cra.Advisory) (cra.ImportStats, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.calls++
-	var st cra.ImportStats
-	for _, r := range recs {
-		old, ok := m.advs[r.ID]
-		switch {
-		case !ok:
-			st.Added++
-		case old.Digest != r.Digest:
-			st.Changed++
-		default:
-			st.Unchanged++
-		}
-		m.advs[r.ID] = r
-	}
-	m.stats.Add(st)
-	return st, nil
-}
-
-func (m *memWriter) KEV(context.Context, cra.KEVCatalog) (cra.ImportStats, error) {
-	return cra.ImportStats{}, nil
-}
-
-func (m *memWriter) EPSS(context.Context, []cra.EPSSScore) (cra.ImportStats, error) {
-	return cra.ImportStats{}, nil
-}
-
-func (m *memWriter) KnownCVEs(context.Context) ([]string, error) { return m.known, nil }
-
-func (m *memWriter) Ecosystems(context.Context) ([]string, error) { return nil, nil }
-
-func (m *memWriter) Skip(reason string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.skipped = append(m.skipped, reason)
-}
-
-func (m *memWriter) Progress(string, int, int) {}
 
 // clock is a fake clock that sleeping advances; it records the waits.
 type clock struct {
@@ -171,7 +115,7 @@ func TestFirstRunLooksUpHeldCVEs(t *testing.T) {
 	s := &server{t: t, route: fixtures}
 	f := newFeed(t, s, c)
 	f.LookupCap = 3
-	w := newWriter("CVE-2021-44228", "CVE-2099-0001", "CVE-2099-0404", "CVE-2000-0001")
+	w := feedtest.NewWriter("CVE-2021-44228", "CVE-2099-0001", "CVE-2099-0404", "CVE-2000-0001")
 	cur, err := f.Sync(t.Context(), "", w)
 	if err != nil {
 		t.Fatal(err)
@@ -186,8 +130,8 @@ func TestFirstRunLooksUpHeldCVEs(t *testing.T) {
 	if want := []string{"CVE-2099-0404", "CVE-2099-0001", "CVE-2021-44228"}; !slices.Equal(ids, want) {
 		t.Errorf("lookups %v; want %v (newest first, capped)", ids, want)
 	}
-	if len(w.advs) != 1 || w.advs["CVE-2021-44228"].ID == "" {
-		t.Errorf("wrote %v", w.advs)
+	if len(w.Advs) != 1 || w.Advs["CVE-2021-44228"].ID == "" {
+		t.Errorf("wrote %v", w.Advs)
 	}
 	var got cursor
 	if err := json.Unmarshal([]byte(cur), &got); err != nil {
@@ -217,7 +161,7 @@ func TestWindowsKeepHeldCVEs(t *testing.T) {
 	s := &server{t: t, route: fixtures}
 	f := newFeed(t, s, c)
 	held := []string{"CVE-2021-44228", "CVE-2024-3094", "CVE-2023-50001", "CVE-2023-44487"}
-	w := newWriter(held...)
+	w := feedtest.NewWriter(held...)
 	prev := `{"lastMod":"2026-09-02T08:00:00Z","checked":["CVE-2021-44228","CVE-2024-3094","CVE-2023-50001","CVE-2023-44487"]}`
 	cur, err := f.Sync(t.Context(), prev, w)
 	if err != nil {
@@ -227,28 +171,28 @@ func TestWindowsKeepHeldCVEs(t *testing.T) {
 	if len(qs) != 2 || qs[0].Get("startIndex") != "0" || qs[1].Get("startIndex") != "2" || qs[1].Get("resultsPerPage") != "2" {
 		t.Errorf("queries %v; want two pages of the one window", qs)
 	}
-	if _, ok := w.advs["CVE-2026-11111"]; ok {
+	if _, ok := w.Advs["CVE-2026-11111"]; ok {
 		t.Error("kept a CVE cyra does not hold")
 	}
-	rej := w.advs["CVE-2023-50001"]
+	rej := w.Advs["CVE-2023-50001"]
 	if rej.Withdrawn == nil || !rej.Withdrawn.Equal(time.Date(2026, 9, 2, 16, 40, 12, 7e6, time.UTC)) {
 		t.Errorf("rejected CVE withdrawn = %v; want its lastModified", rej.Withdrawn)
 	}
-	xz := w.advs["CVE-2024-3094"]
+	xz := w.Advs["CVE-2024-3094"]
 	if len(xz.Severity) != 2 || xz.Severity[0].Type != "CVSS_V4" || xz.Severity[1].Type != "CVSS_V3" || !slices.Equal(xz.CWEs, []string{"CWE-506"}) {
 		t.Errorf("xz = %+v", xz)
 	}
-	if !slices.Equal(w.advs["CVE-2023-44487"].CWEs, []string{"CWE-400"}) {
-		t.Errorf("CWEs = %v; want NVD-CWE-Other dropped", w.advs["CVE-2023-44487"].CWEs)
+	if !slices.Equal(w.Advs["CVE-2023-44487"].CWEs, []string{"CWE-400"}) {
+		t.Errorf("CWEs = %v; want NVD-CWE-Other dropped", w.Advs["CVE-2023-44487"].CWEs)
 	}
 	// Nothing new: the next run's window brings the same records.
-	before := w.stats
+	before := w.Stats
 	c.now = c.now.Add(time.Hour)
 	if _, err := f.Sync(t.Context(), cur, w); err != nil {
 		t.Fatal(err)
 	}
-	if w.stats.Added+w.stats.Changed != before.Added+before.Changed {
-		t.Errorf("a run with nothing new changed stored data: %+v → %+v", before, w.stats)
+	if w.Stats.Added+w.Stats.Changed != before.Added+before.Changed {
+		t.Errorf("a run with nothing new changed stored data: %+v → %+v", before, w.Stats)
 	}
 }
 
@@ -258,7 +202,7 @@ func TestWindowSplit(t *testing.T) {
 	s := &server{t: t, route: func(q url.Values) (int, string) { return 200, "empty.json" }}
 	f := newFeed(t, s, c)
 	f.APIKey = "k"
-	w := newWriter("CVE-2021-44228")
+	w := feedtest.NewWriter("CVE-2021-44228")
 	if _, err := f.Sync(t.Context(), `{"lastMod":"2026-01-01T00:00:00Z","checked":["CVE-2021-44228"]}`, w); err != nil {
 		t.Fatal(err)
 	}
