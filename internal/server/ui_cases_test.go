@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -348,6 +349,50 @@ func TestReportingPages(t *testing.T) {
 		mustContain("closed list", body, `data-testid="closed-cases"`, "Build server breach")
 		_, body = auditor.get("/")
 		mustContain("dashboard with a case", body, "1 open case", `<li data-case="`+caseID+`"`, "Notification", `data-due="`)
+
+		// An intermediate report takes the date the CSIRT asked for it by.
+		iAware := time.Now().Add(-3 * time.Hour).UTC().Truncate(time.Second)
+		pid, _ := strconv.ParseInt(prodID, 10, 64)
+		iv, err := s.svc.Cases.OpenCase(ctx, cra.NewCase{Kind: cra.CaseSI, ProductID: pid, Title: "Signing key leak", AwarenessAt: iAware, MemberStates: []string{"DE"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []func() error{
+			func() error {
+				_, err := s.svc.Cases.SaveStage(ctx, iv.Case.ID, cra.StageEarlyWarning, 0, map[string]string{"3": "A signing key leaked.", "7": "1.0", "i31": "Yes"})
+				return err
+			},
+			func() error {
+				_, err := s.svc.Cases.SubmitStage(ctx, iv.Case.ID, cra.StageEarlyWarning, 0, cra.SubmissionInput{SubmittedAt: iAware.Add(time.Hour), SRPID: "SRP-3"})
+				return err
+			},
+			func() error {
+				_, err := s.svc.Cases.SaveStage(ctx, iv.Case.ID, cra.StageNotification, 0, map[string]string{"i32": "Key exfiltrated.", "i38": iAware.Format(time.RFC3339), "i39": "Key revoked."})
+				return err
+			},
+			func() error {
+				_, err := s.svc.Cases.SubmitStage(ctx, iv.Case.ID, cra.StageNotification, 0, cra.SubmissionInput{SubmittedAt: iAware.Add(2 * time.Hour), SRPID: "SRP-3"})
+				return err
+			},
+		} {
+			if err := step(); err != nil {
+				t.Fatalf("%v %v", err, cra.ErrorFields(err))
+			}
+		}
+		ic := fmt.Sprintf("/cases/%d", iv.Case.ID)
+		_, body = member.get(ic + "?stage=intermediate&seq=1")
+		mustContain("new intermediate report", body, `data-testid="requested-due"`)
+		resp, body = member.post(ic+"?stage=intermediate&seq=1", ic+"/stages/intermediate", url.Values{"seq": {"1"}, "f_i33": {"Rotating keys."},
+			"requested_due_at": {iAware.Add(-time.Hour).Format(time.RFC3339)}})
+		mustStatus("due before awareness", resp, body, 400)
+		mustContain("due before awareness", body, `id="err-requested_due_at"`)
+		due := iAware.Add(time.Hour) // already passed
+		if resp, body := member.post(ic+"?stage=intermediate&seq=1", ic+"/stages/intermediate", url.Values{"seq": {"1"}, "f_i33": {"Rotating keys."},
+			"requested_due_at": {due.Format(time.RFC3339)}}); resp.StatusCode != 303 {
+			t.Fatalf("intermediate with due date: %d %s", resp.StatusCode, body)
+		}
+		_, body = member.get(ic + "?stage=intermediate&seq=1")
+		mustContain("intermediate report", body, `value="`+due.Format("2006-01-02T15:04:05Z")+`"`, "Overdue")
 
 		// Unknown pages.
 		for _, p := range []string{"/cases/99999", "/reviews/99999", cs + "?stage=intermediate&seq=1", cs + "?stage=nope", cs + "/stages/final_report/print"} {
