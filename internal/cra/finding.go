@@ -82,12 +82,10 @@ func (f *Finding) Status() TriageStatus {
 // EUVD-exploited.
 func (f *Finding) Exploited() bool { return f.KEVAdded != nil || f.ExploitedSince != nil }
 
-// Actionable reports whether the finding is open and its triage does not
-// close it (not_affected and fixed close a finding).
-func (f *Finding) Actionable() bool {
-	s := f.Status()
-	return f.Open() && s != StatusNotAffected && s != StatusFixed
-}
+// Closes reports whether a triage decision closes a finding for the
+// dashboard and for reporting: not_affected and fixed do; an open finding
+// with any other status is actionable.
+func (s TriageStatus) Closes() bool { return s == StatusNotAffected || s == StatusFixed }
 
 // SeverityRank orders ratings: CRITICAL 4, HIGH 3, MEDIUM 2, LOW 1,
 // anything else 0.

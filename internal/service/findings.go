@@ -96,7 +96,7 @@ func (s *FindingService) Triage(ctx context.Context, findingID int64, in cra.Tri
 		return nil, err
 	}
 	// A decision that reopens an exploited finding calls for a review.
-	if s.mon.exposed != nil && t.Status != cra.StatusNotAffected && t.Status != cra.StatusFixed && f.Exploited() {
+	if s.mon.exposed != nil && !t.Status.Closes() && f.Exploited() {
 		s.mon.exposed(ctx, []string{f.VulnKey})
 	}
 	s.mon.recordExposure(ctx)
