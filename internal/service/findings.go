@@ -224,10 +224,9 @@ func decider(a *cra.Actor) string {
 func (m *monitor) scan(ctx context.Context, fileName string, doc *cra.SBOM) (*cra.ScanResult, error) {
 	res := &cra.ScanResult{File: fileName, Format: doc.Format, Components: len(doc.Components),
 		NotMatchable: []cra.ScanComponent{}, Findings: []cra.ScanFinding{}}
+	setDepPaths(doc)
 	comps := make([]cra.MatchComponent, 0, len(doc.Components))
-	byRef := map[string]string{}
 	for _, c := range doc.Components {
-		byRef[c.Ref] = c.Name
 		sc := cra.ScanComponent{Name: c.Name, Version: c.Version, PURL: c.PURL}
 		if c.PURL == "" {
 			sc.NotMatchable = "no purl"
@@ -243,12 +242,8 @@ func (m *monitor) scan(ctx context.Context, fileName string, doc *cra.SBOM) (*cr
 			res.NotMatchable = append(res.NotMatchable, sc)
 			continue
 		}
-		comps = append(comps, cra.MatchComponent{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL, Direct: c.Direct, MatchKeys: pkg.Keys()})
-	}
-	subject := ""
-	if doc.Subject != nil {
-		subject = doc.Subject.Ref
-		byRef[subject] = doc.Subject.Name
+		comps = append(comps, cra.MatchComponent{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL, Direct: c.Direct,
+			MatchKeys: pkg.Keys(), Path: c.DepPath, PathKnown: true})
 	}
 	m.mu.Lock()
 	hits, bad, err := m.match(ctx, comps)
@@ -269,7 +264,6 @@ func (m *monitor) scan(ctx context.Context, fileName string, doc *cra.SBOM) (*cr
 		c := comps[b.comp]
 		res.NotMatchable = append(res.NotMatchable, cra.ScanComponent{Name: c.Name, Version: c.Version, PURL: c.PURL, NotMatchable: b.reason})
 	}
-	g := newGraph(subject, doc.Dependencies)
 	for _, h := range hits {
 		fa, ok := facts[h.vulnID]
 		if !ok || fa.Withdrawn {
@@ -279,10 +273,8 @@ func (m *monitor) scan(ctx context.Context, fileName string, doc *cra.SBOM) (*cr
 		sf := cra.ScanFinding{PURL: c.PURL, Component: c.Name, Version: h.pkg.Version, Ecosystem: h.pkg.Ecosystem,
 			VulnID: fa.Key, Aliases: fa.Aliases, Summary: fa.Summary, Advisories: h.advisories, Score: fa.Score, Rating: fa.Rating,
 			KEV: fa.KEVAdded != nil, KEVAdded: fa.KEVAdded, Exploited: fa.KEVAdded != nil || fa.ExploitedSince != nil,
-			ExploitedSince: fa.ExploitedSince, EPSS: fa.EPSS, FixedVersions: nonNil(h.fixed), Fix: h.fix, Uncertain: h.uncertain, Direct: c.Direct}
-		if path, direct := g.path(c.Ref); len(path) > 0 || direct {
-			sf.Path, sf.Direct = names(path, byRef), direct || c.Direct
-		}
+			ExploitedSince: fa.ExploitedSince, EPSS: fa.EPSS, FixedVersions: nonNil(h.fixed), Fix: h.fix, Uncertain: h.uncertain}
+		sf.Path, sf.Direct = knownPath(c)
 		res.Findings = append(res.Findings, sf)
 	}
 	slices.SortFunc(res.Findings, func(a, b cra.ScanFinding) int {
@@ -405,8 +397,7 @@ func (m *monitor) rematch(ctx context.Context, f cra.MatchComponentFilter, scope
 			Version: h.pkg.Version, MatchKey: h.key, VulnID: h.vulnID, Advisory: h.advisories, Fixed: h.fixed, Fix: h.fix,
 			Uncertain: h.uncertain, Direct: c.Direct}
 		if c.PathKnown {
-			fm.Path = c.Path
-			fm.Direct = c.Direct || (c.Path != nil && len(c.Path) == 0)
+			fm.Path, fm.Direct = knownPath(c)
 			found = append(found, fm)
 			continue
 		}
@@ -429,6 +420,12 @@ func (m *monitor) rematch(ctx context.Context, f cra.MatchComponentFilter, scope
 		return ch, nil, err
 	}
 	return ch, exploited, nil
+}
+
+// knownPath is a component's path computed at upload (Component.DepPath)
+// and whether it is direct: so the SBOM says, or it hangs off the subject.
+func knownPath(c cra.MatchComponent) ([]string, bool) {
+	return c.Path, c.Direct || (c.Path != nil && len(c.Path) == 0)
 }
 
 // sbomGraph loads the dependency graph of a stored SBOM and the names of
